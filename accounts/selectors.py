@@ -1,0 +1,33 @@
+"""Reads for accounts and institutions."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.choices import AREA_KINDS
+from accounts.models import Department, Institution, User
+
+
+def institution_subtree(*, root: Institution) -> QuerySet[Institution]:
+    """The institution and every institution beneath it (one indexed prefix query)."""
+    return Institution.objects.filter(path__startswith=root.path)
+
+
+def institutions_in_hr_scope(*, user: User) -> QuerySet[Institution]:
+    """Every institution an HR officer may see: the union of their assigned subtrees."""
+    roots = list(user.hr_scopes.values_list("institution__path", flat=True))
+    if not roots:
+        return Institution.objects.none()
+    condition = Q()
+    for path in roots:
+        condition |= Q(path__startswith=path)
+    return Institution.objects.filter(condition)
+
+
+def institution_choices_for_signup() -> QuerySet[Institution]:
+    """Facilities a person can work at: everything but the administrative areas."""
+    return Institution.objects.exclude(kind__in=AREA_KINDS).order_by("path")
+
+
+def departments_of(*, institution: Institution | None) -> QuerySet[Department]:
+    if institution is None:
+        return Department.objects.none()
+    return Department.objects.filter(institution=institution)

@@ -1,0 +1,129 @@
+"""Writes for accounts, institutions and roles."""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from accounts.choices import InstitutionKind, allowed_parent_kinds
+from accounts.errors import DepartmentOutsideInstitution, InstitutionParentNotAllowed
+from accounts.models import Department, HRScope, Institution, User
+from accounts.roles import ROLE_PERMISSIONS, Role
+
+
+def institution_check_parent(*, kind: str, parent: Institution | None) -> None:
+    allowed = allowed_parent_kinds(kind)
+    parent_kind = parent.kind if parent else None
+    if (parent is None and allowed) or (parent is not None and parent_kind not in allowed):
+        raise InstitutionParentNotAllowed(
+            InstitutionParentNotAllowed.MESSAGE,
+            params={
+                "kind": InstitutionKind(kind).label,
+                "parent_kind": InstitutionKind(parent_kind).label if parent_kind else "—",
+            },
+            code="parent_not_allowed",
+        )
+
+
+@transaction.atomic
+def institution_create(
+    *, name: str, kind: str, parent: Institution | None = None, code: str = ""
+) -> Institution:
+    institution_check_parent(kind=kind, parent=parent)
+    node = Institution(name=name, kind=kind, code=code)
+    node.full_clean(exclude=["path", "depth", "numchild"])
+    if parent is None:
+        return Institution.add_root(instance=node)
+    # Re-read the parent: treebeard computes the child's path from the stored row.
+    parent = Institution.objects.select_for_update().get(pk=parent.pk)
+    return parent.add_child(instance=node)
+
+
+@transaction.atomic
+def institution_update(
+    *, institution: Institution, name: str, kind: str, code: str, parent: Institution | None
+) -> Institution:
+    current_parent = institution.get_parent()
+    institution_check_parent(kind=kind, parent=parent)
+    institution.name, institution.kind, institution.code = name, kind, code
+    institution.full_clean(exclude=["path", "depth", "numchild"])
+    institution.save()
+    if (parent and parent.pk) != (current_parent and current_parent.pk):
+        if parent is None:
+            institution.move(Institution.get_first_root_node(), "sorted-sibling")
+        else:
+            if parent.path.startswith(institution.path):
+                raise InstitutionParentNotAllowed(
+                    InstitutionParentNotAllowed.MESSAGE,
+                    params={"kind": institution.get_kind_display(), "parent_kind": parent.name},
+                    code="parent_is_descendant",
+                )
+            institution.move(parent, "sorted-child")
+        institution.refresh_from_db()
+    return institution
+
+
+def department_get_or_create(*, institution: Institution, name: str) -> Department:
+    department, _created = Department.objects.get_or_create(institution=institution, name=name)
+    return department
+
+
+@transaction.atomic
+def user_profile_update(
+    *,
+    user: User,
+    real_name: str,
+    profession: str,
+    title_level: str,
+    institution: Institution | None,
+    department: Department | None = None,
+    licence_number: str = "",
+    phone: str = "",
+) -> User:
+    if department is not None and department.institution_id != (institution and institution.pk):
+        raise DepartmentOutsideInstitution(
+            {"department": DepartmentOutsideInstitution.MESSAGE}, code="department_outside"
+        )
+    user.real_name = real_name
+    user.profession = profession
+    user.title_level = title_level
+    user.institution = institution
+    user.department = department
+    user.licence_number = licence_number
+    user.phone = phone
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def user_add_role(*, user: User, role: Role) -> None:
+    user.groups.add(Group.objects.get(name=role.value))
+
+
+@transaction.atomic
+def hr_scope_grant(*, user: User, institution: Institution) -> HRScope:
+    user_add_role(user=user, role=Role.HR_OFFICER)
+    scope, _created = HRScope.objects.get_or_create(user=user, institution=institution)
+    return scope
+
+
+def roles_sync(*, using: str = "default") -> dict[str, Group]:
+    """Create every role's group and give it exactly its listed model permissions.
+
+    Idempotent: run after every migration. An unknown permission is an error, so a
+    renamed model cannot silently drop a role's rights.
+    """
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    by_name: dict[str, Permission] = {}
+    for permission in Permission.objects.using(using).select_related("content_type").filter(
+        codename__in={name.split(".", 1)[1] for name in wanted}
+    ):
+        by_name[f"{permission.content_type.app_label}.{permission.codename}"] = permission
+    missing = sorted(wanted - by_name.keys())
+    if missing:
+        raise LookupError(f"Role permissions do not exist: {', '.join(missing)}")
+    groups: dict[str, Group] = {}
+    with transaction.atomic(using=using):
+        for role, perms in ROLE_PERMISSIONS.items():
+            group, _created = Group.objects.using(using).get_or_create(name=role)
+            group.permissions.set([by_name[name] for name in perms])
+            groups[role] = group
+    return groups

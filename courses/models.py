@@ -1,0 +1,305 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from accounts.choices import Profession, TitleLevel
+from cms.blocks import RICH_TEXT_FEATURES, content_blocks
+from courses.choices import ContentLanguage, CreditClass, SubjectType
+from courses.search_text import cjk_search_text
+
+# A single CME project carries at most 25 credits (national rules, DOMAIN.md).
+MAX_CREDITS_PER_PROJECT = Decimal("25")
+
+
+class CourseCategory(index.Indexed, models.Model):
+    """The catalogue's taxonomy, managed as a snippet."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=False)
+    description = models.TextField(_("description"), blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"),
+              FieldPanel("sort_order")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        verbose_name = _("course category")
+        verbose_name_plural = _("course categories")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AudienceProfession(models.Model):
+    """One row per profession so that courses can target several (see choices)."""
+
+    code = models.CharField(_("profession"), max_length=30, choices=Profession.choices,
+                            unique=True)
+
+    class Meta:
+        verbose_name = _("target profession")
+        verbose_name_plural = _("target professions")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class AudienceTitleLevel(models.Model):
+    code = models.CharField(_("title level"), max_length=30, choices=TitleLevel.choices,
+                            unique=True)
+
+    class Meta:
+        verbose_name = _("target title level")
+        verbose_name_plural = _("target title levels")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(self.get_code_display())
+
+
+class CourseIndexPage(Page):
+    """The course catalogue: filters and search over the courses beneath it."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+    max_count = 1
+    template = "courses/course_index_page.html"
+
+    class Meta:
+        verbose_name = _("course catalogue")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.views import catalogue_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalogue_context(request=request, catalogue=self))
+        return context
+
+
+class CoursePage(Page):
+    summary = models.TextField(
+        _("summary"), max_length=500, help_text=_("Two or three sentences for the catalogue.")
+    )
+    learning_objectives = RichTextField(
+        _("learning objectives"), features=["ol", "ul", "bold"], blank=True
+    )
+    category = models.ForeignKey(
+        CourseCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="courses",
+        verbose_name=_("category"),
+    )
+    target_professions = ParentalManyToManyField(
+        AudienceProfession,
+        blank=True,
+        verbose_name=_("target professions"),
+        help_text=_("Leave empty for every profession."),
+    )
+    target_title_levels = ParentalManyToManyField(
+        AudienceTitleLevel,
+        blank=True,
+        verbose_name=_("target title levels"),
+        help_text=_("Leave empty for every title level."),
+    )
+    credit_class = models.CharField(
+        _("credit class"), max_length=30, choices=CreditClass.choices,
+        default=CreditClass.CLASS_2,
+    )
+    cme_project_number = models.CharField(
+        _("CME project number"),
+        max_length=60,
+        blank=True,
+        help_text=_("Required for Class I projects, e.g. 2026-04-02-015 (国)."),
+    )
+    credits = models.DecimalField(
+        _("credits"),
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_CREDITS_PER_PROJECT)],
+    )
+    study_hours = models.DecimalField(
+        _("study hours"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    subject_type = models.CharField(
+        _("subject type"), max_length=30, choices=SubjectType.choices,
+        default=SubjectType.PROFESSIONAL,
+    )
+    enrolment_opens = models.DateField(_("enrolment opens"), null=True, blank=True)
+    enrolment_closes = models.DateField(_("enrolment closes"), null=True, blank=True)
+    estimated_minutes = models.PositiveIntegerField(
+        _("estimated duration (minutes)"), validators=[MinValueValidator(1)], default=60
+    )
+    language = models.CharField(
+        _("language"), max_length=20, choices=ContentLanguage.choices,
+        default=ContentLanguage.CHINESE,
+    )
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cover image"),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("cover_image"),
+        FieldPanel("learning_objectives"),
+        InlinePanel("faculty", label=_("Faculty"), heading=_("Faculty")),
+    ]
+    cme_panels = [
+        FieldPanel("category"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("credit_class"), FieldPanel("cme_project_number")]),
+                FieldRowPanel([FieldPanel("credits"), FieldPanel("study_hours")]),
+                FieldPanel("subject_type"),
+            ],
+            heading=_("Credits"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("target_professions", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("target_title_levels", widget=forms.CheckboxSelectMultiple),
+            ],
+            heading=_("Audience"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("enrolment_opens"), FieldPanel("enrolment_closes")]),
+                FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("language")]),
+            ],
+            heading=_("Enrolment and duration"),
+        ),
+    ]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Content")),
+            ObjectList(cme_panels, heading=_("CME record")),
+            ObjectList(Page.promote_panels, heading=_("Promote")),
+        ]
+    )
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("search_text"),
+        index.FilterField("credit_class"),
+        index.FilterField("subject_type"),
+        index.FilterField("language"),
+        index.FilterField("category"),
+    ]
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+    template = "courses/course_page.html"
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def search_text(self) -> str:
+        # Chinese has no spaces between words; index character bigrams so that any
+        # two-character term in the title or summary can be found.
+        return cjk_search_text(f"{self.title} {self.summary}")
+
+    def clean(self):
+        super().clean()
+        errors: dict[str, ValidationError] = {}
+        if self.credit_class in CreditClass.class_one() and not self.cme_project_number.strip():
+            errors["cme_project_number"] = ValidationError(
+                _("A Class I course needs its CME project number.")
+            )
+        if (
+            self.enrolment_opens
+            and self.enrolment_closes
+            and self.enrolment_opens > self.enrolment_closes
+        ):
+            errors["enrolment_closes"] = ValidationError(
+                _("Enrolment cannot close before it opens.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import course_lessons
+
+        context = super().get_context(request, *args, **kwargs)
+        context["lessons"] = course_lessons(course=self)
+        return context
+
+
+class CourseFaculty(Orderable):
+    course = ParentalKey(CoursePage, on_delete=models.CASCADE, related_name="faculty")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("professional title"), max_length=100, blank=True)
+    institution = models.CharField(_("institution"), max_length=200, blank=True)
+    bio = models.TextField(_("short biography"), blank=True, max_length=1000)
+
+    panels = [FieldPanel("name"), FieldPanel("title"), FieldPanel("institution"),
+              FieldPanel("bio")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("faculty member")
+        verbose_name_plural = _("faculty")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LessonPage(Page):
+    """One lesson of a course; lessons follow the order of the course's children."""
+
+    introduction = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(content_blocks(), verbose_name=_("body"))
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("estimated minutes"), default=15, validators=[MinValueValidator(1)]
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("introduction"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("body")]
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+    template = "courses/lesson_page.html"
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import lesson_navigation
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_navigation(lesson=self))
+        return context
