@@ -12,6 +12,28 @@ class InstitutionChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
+class DepartmentChoiceField(forms.ModelChoiceField):
+    """Lists the departments of one institution but accepts any existing department.
+
+    Whether a department belongs to the chosen institution is a rule of
+    `user_profile_update`; checking it here against the listed departments only would
+    answer "not one of the available choices" instead of that rule's message (typically
+    when someone changes institution and keeps the old department).
+    """
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        try:
+            return Department.objects.get(pk=value)
+        except (ValueError, TypeError, Department.DoesNotExist):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
 class SignupProfileForm(forms.Form):
     """Extra sign-up fields; allauth calls `signup` once the user row exists."""
 
@@ -21,9 +43,7 @@ class SignupProfileForm(forms.Form):
         help_text=_("As on your ID card: it is printed on your certificates."),
     )
     profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices)
-    title_level = forms.ChoiceField(
-        label=_("Professional title level"), choices=TitleLevel.choices
-    )
+    title_level = forms.ChoiceField(label=_("Professional title level"), choices=TitleLevel.choices)
     institution = InstitutionChoiceField(
         label=_("Institution"),
         queryset=Institution.objects.none(),
@@ -54,9 +74,7 @@ class ProfileForm(forms.Form):
     real_name = forms.CharField(label=_("Real name"), max_length=100)
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
     profession = forms.ChoiceField(label=_("Profession"), choices=Profession.choices)
-    title_level = forms.ChoiceField(
-        label=_("Professional title level"), choices=TitleLevel.choices
-    )
+    title_level = forms.ChoiceField(label=_("Professional title level"), choices=TitleLevel.choices)
     licence_number = forms.CharField(
         label=_("Practising-licence number"),
         max_length=30,
@@ -66,7 +84,7 @@ class ProfileForm(forms.Form):
     institution = InstitutionChoiceField(
         label=_("Institution"), queryset=Institution.objects.none(), required=False
     )
-    department = forms.ModelChoiceField(
+    department = DepartmentChoiceField(
         label=_("Department"),
         queryset=Department.objects.none(),
         required=False,

@@ -113,8 +113,10 @@ def roles_sync(*, using: str = "default") -> dict[str, Group]:
     """
     wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
     by_name: dict[str, Permission] = {}
-    for permission in Permission.objects.using(using).select_related("content_type").filter(
-        codename__in={name.split(".", 1)[1] for name in wanted}
+    for permission in (
+        Permission.objects.using(using)
+        .select_related("content_type")
+        .filter(codename__in={name.split(".", 1)[1] for name in wanted})
     ):
         by_name[f"{permission.content_type.app_label}.{permission.codename}"] = permission
     missing = sorted(wanted - by_name.keys())

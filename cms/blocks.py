@@ -13,8 +13,16 @@ from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
 
-RICH_TEXT_FEATURES = ["bold", "italic", "ol", "ul", "link", "document-link", "superscript",
-                      "subscript"]
+RICH_TEXT_FEATURES = [
+    "bold",
+    "italic",
+    "ol",
+    "ul",
+    "link",
+    "document-link",
+    "superscript",
+    "subscript",
+]
 VIDEO_EXTENSIONS = frozenset({"mp4", "webm"})
 AUDIO_EXTENSIONS = frozenset({"mp3", "m4a"})
 CAPTION_EXTENSIONS = frozenset({"vtt"})
@@ -142,7 +150,9 @@ class AudioBlock(blocks.StructBlock):
 class DocumentBlock(blocks.StructBlock):
     document = DocumentChooserBlock(label=_("Document"))
     title = blocks.CharBlock(
-        label=_("Link text"), max_length=200, required=False,
+        label=_("Link text"),
+        max_length=200,
+        required=False,
         help_text=_("Defaults to the document's title."),
     )
     description = blocks.CharBlock(label=_("Description"), max_length=250, required=False)

@@ -52,10 +52,16 @@ INSTITUTIONS: list[tuple[tuple[str, ...], str, str]] = [
     (("西藏自治区", "拉萨市", "拉萨市疾病预防控制中心"), InstitutionKind.CDC, ""),
     (("西藏自治区", "拉萨市", "林周县"), InstitutionKind.COUNTY, "540121"),
     (("西藏自治区", "拉萨市", "林周县", "林周县人民医院"), InstitutionKind.COUNTY_HOSPITAL, ""),
-    (("西藏自治区", "拉萨市", "林周县", "林周县春堆乡卫生院"),
-     InstitutionKind.TOWNSHIP_HEALTH_CENTRE, ""),
-    (("西藏自治区", "拉萨市", "林周县", "林周县春堆乡卫生院", "春堆村卫生室"),
-     InstitutionKind.VILLAGE_CLINIC, ""),
+    (
+        ("西藏自治区", "拉萨市", "林周县", "林周县春堆乡卫生院"),
+        InstitutionKind.TOWNSHIP_HEALTH_CENTRE,
+        "",
+    ),
+    (
+        ("西藏自治区", "拉萨市", "林周县", "林周县春堆乡卫生院", "春堆村卫生室"),
+        InstitutionKind.VILLAGE_CLINIC,
+        "",
+    ),
     (("西藏自治区", "拉萨市", "当雄县"), InstitutionKind.COUNTY, "540122"),
     (("西藏自治区", "拉萨市", "当雄县", "当雄县人民医院"), InstitutionKind.COUNTY_HOSPITAL, ""),
 ]
@@ -78,60 +84,127 @@ class DemoUser:
 
 
 DEMO_USERS = [
-    DemoUser("learner@demo.snowland-cme.cn", "次仁多吉", Role.LEARNER, "林周县人民医院", "内科",
-             Profession.DOCTOR, TitleLevel.INTERMEDIATE),
-    DemoUser("nurse@demo.snowland-cme.cn", "央金", Role.LEARNER, "林周县春堆乡卫生院",
-             "全科门诊", Profession.NURSE, TitleLevel.JUNIOR),
-    DemoUser("author@demo.snowland-cme.cn", "李文华", Role.COURSE_AUTHOR, "拉萨市人民医院",
-             "急诊科", Profession.DOCTOR, TitleLevel.SENIOR),
-    DemoUser("reviewer@demo.snowland-cme.cn", "扎西顿珠", Role.REVIEWER, "拉萨市人民医院",
-             "科教科", Profession.DOCTOR, TitleLevel.SENIOR),
-    DemoUser("hr@demo.snowland-cme.cn", "王晓梅", Role.HR_OFFICER, "林周县人民医院", "人事科",
-             Profession.OTHER, TitleLevel.INTERMEDIATE),
-    DemoUser("admin@demo.snowland-cme.cn", "平措", Role.SITE_ADMINISTRATOR, "拉萨市卫生健康委员会",
-             "", Profession.OTHER, TitleLevel.SENIOR),
+    DemoUser(
+        "learner@demo.snowland-cme.cn",
+        "次仁多吉",
+        Role.LEARNER,
+        "林周县人民医院",
+        "内科",
+        Profession.DOCTOR,
+        TitleLevel.INTERMEDIATE,
+    ),
+    DemoUser(
+        "nurse@demo.snowland-cme.cn",
+        "央金",
+        Role.LEARNER,
+        "林周县春堆乡卫生院",
+        "全科门诊",
+        Profession.NURSE,
+        TitleLevel.JUNIOR,
+    ),
+    DemoUser(
+        "author@demo.snowland-cme.cn",
+        "李文华",
+        Role.COURSE_AUTHOR,
+        "拉萨市人民医院",
+        "急诊科",
+        Profession.DOCTOR,
+        TitleLevel.SENIOR,
+    ),
+    DemoUser(
+        "reviewer@demo.snowland-cme.cn",
+        "扎西顿珠",
+        Role.REVIEWER,
+        "拉萨市人民医院",
+        "科教科",
+        Profession.DOCTOR,
+        TitleLevel.SENIOR,
+    ),
+    DemoUser(
+        "hr@demo.snowland-cme.cn",
+        "王晓梅",
+        Role.HR_OFFICER,
+        "林周县人民医院",
+        "人事科",
+        Profession.OTHER,
+        TitleLevel.INTERMEDIATE,
+    ),
+    DemoUser(
+        "admin@demo.snowland-cme.cn",
+        "平措",
+        Role.SITE_ADMINISTRATOR,
+        "拉萨市卫生健康委员会",
+        "",
+        Profession.OTHER,
+        TitleLevel.SENIOR,
+    ),
 ]
 HR_DEMO_SCOPE = "林周县"
 
 CATEGORY_COLOURS = {
-    "ideology-ethics": (140, 29, 24), "general-practice": (30, 107, 53),
-    "public-health": (26, 95, 180), "tibetan-medicine": (138, 83, 0),
-    "clinical-skills": (110, 40, 130), "nursing": (0, 120, 130), "laws-policy": (70, 70, 90),
+    "ideology-ethics": (140, 29, 24),
+    "general-practice": (30, 107, 53),
+    "public-health": (26, 95, 180),
+    "tibetan-medicine": (138, 83, 0),
+    "clinical-skills": (110, 40, 130),
+    "nursing": (0, 120, 130),
+    "laws-policy": (70, 70, 90),
 }
 
 STANDARD_PAGES = [
-    ("about", "关于平台", "雪域继教是面向拉萨市及西藏自治区医务人员的继续医学教育平台。", [
-        "平台依据拉萨市关于深化医教协同、推进医学教育改革的实施意见建设，面向全市所有在岗在职卫生技术人员，"
-        "提供公需科目和专业科目的线上学习、考核与学分登记，重点照顾高海拔、边远县乡医疗卫生机构的医务人员。",
-        "课程由继续教育基地的临床教师编写，经继续医学教育委员会审核后发布。学员完成学习并通过考核后，"
-        "平台记录学习时间、考核成绩和学分，并出具可在线核验的学分证明。",
-        "各医疗卫生机构的科教科、人事科以及县（区）、市卫生健康委员会可以查看本单位、本辖区人员的学分情况，"
-        "用于岗位聘用、职称晋升和年度考核。",
-    ]),
-    ("help", "帮助", "注册、学习、学分和证书的常见问题。", [
-        "注册：请使用本人常用的电子邮箱注册，并填写与身份证一致的真实姓名、执业类别、职称和所在单位。"
-        "注册后请打开邮件中的链接完成邮箱验证，然后即可登录。",
-        "学习：在“课程”页面按类别、学分类别、科目类型或适用人员筛选课程，也可以直接搜索课程名称。"
-        "手机网络较慢时，课程页面仍可正常浏览，视频可以先下载再观看。",
-        "学分：Ⅰ类学分来自国家级和省级继续医学教育项目，Ⅱ类学分来自自学、本单位组织的学术活动等。"
-        "两类学分不能互相替代，请按本单位要求分别完成。",
-        "忘记密码：在登录页面点击“忘记密码”，按邮件提示重设。如仍有问题，请联系页面底部的平台管理员。",
-    ]),
-    ("policies", "学分政策", "继续医学教育学分和专业技术人员继续教育学时的基本要求。", [
-        "中级及以上专业技术职务人员每年参加继续医学教育活动，所获学分不低于25学分，"
-        "其中Ⅰ类学分5至10学分，Ⅱ类学分15至20学分，两类学分不可互相替代。",
-        "国家级继续医学教育项目，学员考核合格后按每3学时授予1学分；省级项目按每6学时授予1学分；"
-        "每个项目所授学分最多不超过25学分。省级以上单位和三级医院的人员，5年内应获得国家级项目学分不少于10学分。",
-        "专业技术人员每年参加继续教育的时间累计不少于90学时，其中专业科目一般不少于总学时的三分之二。"
-        "各地区、各单位的具体要求以主管部门当年发布的规定为准，平台中的规则由管理员按最新文件维护。",
-    ]),
+    (
+        "about",
+        "关于平台",
+        "雪域继教是面向拉萨市及西藏自治区医务人员的继续医学教育平台。",
+        [
+            "平台依据拉萨市关于深化医教协同、推进医学教育改革的实施意见建设，面向全市所有在岗在职卫生技术人员，"
+            "提供公需科目和专业科目的线上学习、考核与学分登记，重点照顾高海拔、边远县乡医疗卫生机构的医务人员。",
+            "课程由继续教育基地的临床教师编写，经继续医学教育委员会审核后发布。学员完成学习并通过考核后，"
+            "平台记录学习时间、考核成绩和学分，并出具可在线核验的学分证明。",
+            "各医疗卫生机构的科教科、人事科以及县（区）、市卫生健康委员会可以查看本单位、本辖区人员的学分情况，"
+            "用于岗位聘用、职称晋升和年度考核。",
+        ],
+    ),
+    (
+        "help",
+        "帮助",
+        "注册、学习、学分和证书的常见问题。",
+        [
+            "注册：请使用本人常用的电子邮箱注册，并填写与身份证一致的真实姓名、执业类别、职称和所在单位。"
+            "注册后请打开邮件中的链接完成邮箱验证，然后即可登录。",
+            "学习：在“课程”页面按类别、学分类别、科目类型或适用人员筛选课程，也可以直接搜索课程名称。"
+            "手机网络较慢时，课程页面仍可正常浏览，视频可以先下载再观看。",
+            "学分：Ⅰ类学分来自国家级和省级继续医学教育项目，Ⅱ类学分来自自学、本单位组织的学术活动等。"
+            "两类学分不能互相替代，请按本单位要求分别完成。",
+            "忘记密码：在登录页面点击“忘记密码”，按邮件提示重设。如仍有问题，请联系页面底部的平台管理员。",
+        ],
+    ),
+    (
+        "policies",
+        "学分政策",
+        "继续医学教育学分和专业技术人员继续教育学时的基本要求。",
+        [
+            "中级及以上专业技术职务人员每年参加继续医学教育活动，所获学分不低于25学分，"
+            "其中Ⅰ类学分5至10学分，Ⅱ类学分15至20学分，两类学分不可互相替代。",
+            "国家级继续医学教育项目，学员考核合格后按每3学时授予1学分；省级项目按每6学时授予1学分；"
+            "每个项目所授学分最多不超过25学分。省级以上单位和三级医院的人员，5年内应获得国家级项目学分不少于10学分。",
+            "专业技术人员每年参加继续教育的时间累计不少于90学时，其中专业科目一般不少于总学时的三分之二。"
+            "各地区、各单位的具体要求以主管部门当年发布的规定为准，平台中的规则由管理员按最新文件维护。",
+        ],
+    ),
 ]
 
 ANNOUNCEMENTS = [
-    ("2026年度继续医学教育学分登记截止提醒", date(2026, 11, 15),
-     "请各位学员于2026年12月31日前完成本年度学分。各单位科教科将于2027年1月汇总本单位人员学分情况。"),
-    ("高原病防治系列课程上线", date(2026, 10, 20),
-     "由拉萨市人民医院急诊科编写的高原病识别与处置课程已通过继续医学教育委员会审核，欢迎基层医务人员学习。"),
+    (
+        "2026年度继续医学教育学分登记截止提醒",
+        date(2026, 11, 15),
+        "请各位学员于2026年12月31日前完成本年度学分。各单位科教科将于2027年1月汇总本单位人员学分情况。",
+    ),
+    (
+        "高原病防治系列课程上线",
+        date(2026, 10, 20),
+        "由拉萨市人民医院急诊科编写的高原病识别与处置课程已通过继续医学教育委员会审核，欢迎基层医务人员学习。",
+    ),
 ]
 
 
@@ -171,8 +244,12 @@ def _users(institutions: dict[str, Institution]) -> list[User]:
                 else None
             )
             user_profile_update(
-                user=user, real_name=spec.real_name, profession=spec.profession,
-                title_level=spec.title_level, institution=institution, department=department,
+                user=user,
+                real_name=spec.real_name,
+                profession=spec.profession,
+                title_level=spec.title_level,
+                institution=institution,
+                department=department,
             )
             user_add_role(user=user, role=spec.role)
             if spec.role == Role.HR_OFFICER:
@@ -196,14 +273,20 @@ def _cover_image(*, title: str, slug: str, colour: tuple[int, int, int]):
     light = tuple(min(255, c + 60) for c in colour)
     for i in range(7):  # mountain ridges, a nod to the plateau
         base = height - 60 - i * 55
-        draw.polygon([(0, height), (0, base), (width * (i + 1) // 8, base - 120),
-                      (width, base + 40), (width, height)], fill=light if i % 2 else colour)
+        draw.polygon(
+            [
+                (0, height),
+                (0, base),
+                (width * (i + 1) // 8, base - 120),
+                (width, base + 40),
+                (width, height),
+            ],
+            fill=light if i % 2 else colour,
+        )
     draw.ellipse((width - 220, 50, width - 120, 150), fill=(250, 240, 210))
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG", optimize=True)
-    return image_model.objects.create(
-        title=title, file=ImageFile(buffer, name=f"cover-{slug}.png")
-    )
+    return image_model.objects.create(title=title, file=ImageFile(buffer, name=f"cover-{slug}.png"))
 
 
 def _categories() -> dict[str, CourseCategory]:
@@ -211,8 +294,11 @@ def _categories() -> dict[str, CourseCategory]:
     for position, spec in enumerate(demo_content.CATEGORIES):
         category, _created = CourseCategory.objects.get_or_create(
             slug=spec["slug"],
-            defaults={"name": spec["name"], "description": spec["description"],
-                      "sort_order": position},
+            defaults={
+                "name": spec["name"],
+                "description": spec["description"],
+                "sort_order": position,
+            },
         )
         categories[spec["slug"]] = category
     return categories
@@ -226,8 +312,16 @@ def _lesson_body(blocks: list) -> list[tuple[str, object]]:
         elif kind == "paragraph":
             body.append(("paragraph", _paragraphs_html([value])))
         elif kind == "key_point":
-            body.append(("callout", {"kind": "key_point", "title": value.get("title", ""),
-                                     "text": _paragraphs_html([value["text"]])}))
+            body.append(
+                (
+                    "callout",
+                    {
+                        "kind": "key_point",
+                        "title": value.get("title", ""),
+                        "text": _paragraphs_html([value["text"]]),
+                    },
+                )
+            )
         else:
             raise ValueError(f"Unknown demo block kind: {kind}")
     return body
@@ -246,8 +340,9 @@ def _courses(catalogue: CourseIndexPage, categories: dict[str, CourseCategory]) 
                 title=spec["title"],
                 slug=spec["slug"],
                 summary=spec["summary"],
-                learning_objectives="<ol>" + "".join(
-                    f"<li>{html.escape(o)}</li>" for o in spec["objectives"]) + "</ol>",
+                learning_objectives="<ol>"
+                + "".join(f"<li>{html.escape(o)}</li>" for o in spec["objectives"])
+                + "</ol>",
                 category=category,
                 credit_class=spec["credit_class"],
                 cme_project_number=spec["project_number"],
@@ -272,12 +367,14 @@ def _courses(catalogue: CourseIndexPage, categories: dict[str, CourseCategory]) 
             page_publish(page=course)
         for lesson_spec in spec["lessons"]:
             if not LessonPage.objects.child_of(course).filter(slug=lesson_spec["slug"]).exists():
-                lesson = course.add_child(instance=LessonPage(
-                    title=lesson_spec["title"],
-                    slug=lesson_spec["slug"],
-                    estimated_minutes=lesson_spec["estimated_minutes"],
-                    body=_lesson_body(lesson_spec["body"]),
-                ))
+                lesson = course.add_child(
+                    instance=LessonPage(
+                        title=lesson_spec["title"],
+                        slug=lesson_spec["slug"],
+                        estimated_minutes=lesson_spec["estimated_minutes"],
+                        body=_lesson_body(lesson_spec["body"]),
+                    )
+                )
                 page_publish(page=lesson)
         courses.append(course)
     return courses
@@ -286,14 +383,18 @@ def _courses(catalogue: CourseIndexPage, categories: dict[str, CourseCategory]) 
 def _home_content(home: HomePage, courses: list[CoursePage]) -> None:
     if home.introduction:
         return
-    home.introduction = _paragraphs_html([
-        "面向拉萨市及西藏自治区医院、县医院、乡镇卫生院和村卫生室医务人员的继续医学教育平台。",
-        "在手机上随时学习思政与医德医风、全科医学、公共卫生、藏医药和临床技能课程，"
-        "记录学时与学分，完成年度继续教育要求。",
-    ])
+    home.introduction = _paragraphs_html(
+        [
+            "面向拉萨市及西藏自治区医院、县医院、乡镇卫生院和村卫生室医务人员的继续医学教育平台。",
+            "在手机上随时学习思政与医德医风、全科医学、公共卫生、藏医药和临床技能课程，"
+            "记录学时与学分，完成年度继续教育要求。",
+        ]
+    )
     home.announcements = [
-        ("announcement", {"title": title, "date": when, "text": _paragraphs_html([text]),
-                          "link": None})
+        (
+            "announcement",
+            {"title": title, "date": when, "text": _paragraphs_html([text]), "link": None},
+        )
         for title, when, text in ANNOUNCEMENTS
     ]
     for position, course in enumerate(courses[:4]):
@@ -305,10 +406,14 @@ def _standard_pages(home: HomePage) -> None:
     for slug, title, introduction, paragraphs in STANDARD_PAGES:
         if StandardPage.objects.child_of(home).filter(slug=slug).exists():
             continue
-        page = home.add_child(instance=StandardPage(
-            title=title, slug=slug, introduction=introduction,
-            body=[("paragraph", _paragraphs_html([p])) for p in paragraphs],
-        ))
+        page = home.add_child(
+            instance=StandardPage(
+                title=title,
+                slug=slug,
+                introduction=introduction,
+                body=[("paragraph", _paragraphs_html([p])) for p in paragraphs],
+            )
+        )
         page_publish(page=page)
 
 

@@ -23,8 +23,9 @@ class HomePage(Page):
     content_panels = [
         *Page.content_panels,
         FieldPanel("introduction"),
-        InlinePanel("featured_courses", label=_("Featured course"), heading=_("Featured courses"),
-                    max_num=8),
+        InlinePanel(
+            "featured_courses", label=_("Featured course"), heading=_("Featured courses"), max_num=8
+        ),
         FieldPanel("announcements"),
     ]
     parent_page_types = ["wagtailcore.Page"]
@@ -45,7 +46,9 @@ class HomePage(Page):
 class HomePageFeaturedCourse(Orderable):
     page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_courses")
     course = models.ForeignKey(
-        "courses.CoursePage", on_delete=models.CASCADE, related_name="+",
+        "courses.CoursePage",
+        on_delete=models.CASCADE,
+        related_name="+",
         verbose_name=_("course"),
     )
     panels = [FieldPanel("course")]
@@ -58,8 +61,11 @@ class StandardPage(Page):
     body = StreamField(content_blocks(), verbose_name=_("body"))
 
     content_panels = [*Page.content_panels, FieldPanel("introduction"), FieldPanel("body")]
-    search_fields = [*Page.search_fields, index.SearchField("introduction"),
-                     index.SearchField("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("introduction"),
+        index.SearchField("body"),
+    ]
     parent_page_types = ["cms.HomePage", "cms.StandardPage"]
     subpage_types = ["cms.StandardPage"]
     template = "cms/standard_page.html"
@@ -74,11 +80,16 @@ hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour as #RRGGBB."
 @register_setting(icon="image")
 class SiteBranding(BaseSiteSetting):
     site_name = models.CharField(_("site name"), max_length=60, default="雪域继教")
-    tagline = models.CharField(_("tagline"), max_length=120, blank=True,
-                               default="拉萨及西藏地区医务人员继续医学教育平台")
+    tagline = models.CharField(
+        _("tagline"), max_length=120, blank=True, default="拉萨及西藏地区医务人员继续医学教育平台"
+    )
     logo = models.ForeignKey(
-        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", verbose_name=_("logo"),
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("logo"),
     )
     primary_colour = models.CharField(
         _("primary colour"), max_length=7, default="#8c1d18", validators=[hex_colour]
@@ -107,8 +118,13 @@ class SiteContact(BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("organisation"), FieldPanel("email"), FieldPanel("phone"),
-             FieldPanel("address"), FieldPanel("office_hours")],
+            [
+                FieldPanel("organisation"),
+                FieldPanel("email"),
+                FieldPanel("phone"),
+                FieldPanel("address"),
+                FieldPanel("office_hours"),
+            ],
             heading=_("Contact"),
         )
     ]

@@ -24,21 +24,40 @@ REVIEW_TASK_NAME = "CME committee approval"
 # Authors write and submit; only reviewers (the CME committee) publish.
 PAGE_PERMISSIONS: dict[str, tuple[str, list[str]]] = {
     Role.COURSE_AUTHOR: ("catalogue", ["add_page", "change_page"]),
-    Role.REVIEWER: ("home", ["add_page", "change_page", "publish_page", "lock_page",
-                             "unlock_page"]),
-    Role.SITE_ADMINISTRATOR: ("home", ["add_page", "change_page", "publish_page",
-                                       "bulk_delete_page", "lock_page", "unlock_page"]),
+    Role.REVIEWER: (
+        "home",
+        ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"],
+    ),
+    Role.SITE_ADMINISTRATOR: (
+        "home",
+        ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
+    ),
 }
 COLLECTION_PERMISSIONS: dict[str, list[str]] = {
-    Role.COURSE_AUTHOR: ["wagtailimages.add_image", "wagtailimages.choose_image",
-                         "wagtaildocs.add_document", "wagtaildocs.choose_document"],
-    Role.REVIEWER: ["wagtailimages.add_image", "wagtailimages.change_image",
-                    "wagtailimages.choose_image", "wagtaildocs.add_document",
-                    "wagtaildocs.change_document", "wagtaildocs.choose_document"],
-    Role.SITE_ADMINISTRATOR: ["wagtailimages.add_image", "wagtailimages.change_image",
-                              "wagtailimages.delete_image", "wagtailimages.choose_image",
-                              "wagtaildocs.add_document", "wagtaildocs.change_document",
-                              "wagtaildocs.delete_document", "wagtaildocs.choose_document"],
+    Role.COURSE_AUTHOR: [
+        "wagtailimages.add_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.choose_document",
+    ],
+    Role.REVIEWER: [
+        "wagtailimages.add_image",
+        "wagtailimages.change_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.change_document",
+        "wagtaildocs.choose_document",
+    ],
+    Role.SITE_ADMINISTRATOR: [
+        "wagtailimages.add_image",
+        "wagtailimages.change_image",
+        "wagtailimages.delete_image",
+        "wagtailimages.choose_image",
+        "wagtaildocs.add_document",
+        "wagtaildocs.change_document",
+        "wagtaildocs.delete_document",
+        "wagtaildocs.choose_document",
+    ],
 }
 
 

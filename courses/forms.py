@@ -18,7 +18,9 @@ class CatalogueFilterForm(forms.Form):
         required=False,
         max_length=settings.SNOWLAND_SEARCH_MAX_LENGTH,
         error_messages={
-            "max_length": _("Search for at most %(limit_value)d characters (you typed %(show_value)d)."),
+            "max_length": _(
+                "Search for at most %(limit_value)d characters (you typed %(show_value)d)."
+            ),
         },
     )
     category = forms.ChoiceField(label=_("Category"), required=False)

@@ -35,8 +35,12 @@ class CourseCategory(index.Indexed, models.Model):
     description = models.TextField(_("description"), blank=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
 
-    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"),
-              FieldPanel("sort_order")]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        FieldPanel("sort_order"),
+    ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
     class Meta:
@@ -51,8 +55,7 @@ class CourseCategory(index.Indexed, models.Model):
 class AudienceProfession(models.Model):
     """One row per profession so that courses can target several (see choices)."""
 
-    code = models.CharField(_("profession"), max_length=30, choices=Profession.choices,
-                            unique=True)
+    code = models.CharField(_("profession"), max_length=30, choices=Profession.choices, unique=True)
 
     class Meta:
         verbose_name = _("target profession")
@@ -64,8 +67,9 @@ class AudienceProfession(models.Model):
 
 
 class AudienceTitleLevel(models.Model):
-    code = models.CharField(_("title level"), max_length=30, choices=TitleLevel.choices,
-                            unique=True)
+    code = models.CharField(
+        _("title level"), max_length=30, choices=TitleLevel.choices, unique=True
+    )
 
     class Meta:
         verbose_name = _("target title level")
@@ -125,7 +129,9 @@ class CoursePage(Page):
         help_text=_("Leave empty for every title level."),
     )
     credit_class = models.CharField(
-        _("credit class"), max_length=30, choices=CreditClass.choices,
+        _("credit class"),
+        max_length=30,
+        choices=CreditClass.choices,
         default=CreditClass.CLASS_2,
     )
     cme_project_number = models.CharField(
@@ -147,7 +153,9 @@ class CoursePage(Page):
         validators=[MinValueValidator(Decimal("0"))],
     )
     subject_type = models.CharField(
-        _("subject type"), max_length=30, choices=SubjectType.choices,
+        _("subject type"),
+        max_length=30,
+        choices=SubjectType.choices,
         default=SubjectType.PROFESSIONAL,
     )
     enrolment_opens = models.DateField(_("enrolment opens"), null=True, blank=True)
@@ -156,7 +164,9 @@ class CoursePage(Page):
         _("estimated duration (minutes)"), validators=[MinValueValidator(1)], default=60
     )
     language = models.CharField(
-        _("language"), max_length=20, choices=ContentLanguage.choices,
+        _("language"),
+        max_length=20,
+        choices=ContentLanguage.choices,
         default=ContentLanguage.CHINESE,
     )
     cover_image = models.ForeignKey(
@@ -262,8 +272,7 @@ class CourseFaculty(Orderable):
     institution = models.CharField(_("institution"), max_length=200, blank=True)
     bio = models.TextField(_("short biography"), blank=True, max_length=1000)
 
-    panels = [FieldPanel("name"), FieldPanel("title"), FieldPanel("institution"),
-              FieldPanel("bio")]
+    panels = [FieldPanel("name"), FieldPanel("title"), FieldPanel("institution"), FieldPanel("bio")]
 
     class Meta(Orderable.Meta):
         verbose_name = _("faculty member")

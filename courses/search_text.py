@@ -10,8 +10,9 @@ bigrams the same way and all of them must match.
 
 import re
 
-# Han ideographs (with extension A and compatibility forms) and the Tibetan block.
-_DENSE_SCRIPT = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0f00-\u0fff"
+# Han ideographs (with extension A and compatibility forms). Tibetan marks its
+# syllables with a tsheg (་), which becomes a space, so each syllable is a word.
+_DENSE_SCRIPT = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN = re.compile(rf"[{_DENSE_SCRIPT}]+|[^\s{_DENSE_SCRIPT}]+")
 _DENSE = re.compile(rf"[{_DENSE_SCRIPT}]+")
 _TIBETAN_SYLLABLE_MARKS = re.compile(r"[\u0f0b\u0f0d\u0f0e]+")

@@ -62,9 +62,7 @@ def course_catalogue(
     if language:
         courses = courses.filter(language=language)
     if profession:
-        targets = CoursePage.target_professions.through.objects.filter(
-            coursepage_id=OuterRef("pk")
-        )
+        targets = CoursePage.target_professions.through.objects.filter(coursepage_id=OuterRef("pk"))
         courses = courses.filter(
             Exists(targets.filter(audienceprofession__code=profession)) | ~Exists(targets)
         )
@@ -82,7 +80,10 @@ def course_catalogue(
 
 def featured_courses(*, ids: list[int]) -> list[CoursePage]:
     """Courses by id, live ones only, in the order given."""
-    by_id = {course.pk: course for course in _with_card_data(CoursePage.objects.live().filter(pk__in=ids))}
+    by_id = {
+        course.pk: course
+        for course in _with_card_data(CoursePage.objects.live().filter(pk__in=ids))
+    }
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -94,8 +95,10 @@ def lesson_navigation(*, lesson: LessonPage) -> dict:
     """The lesson's course, its siblings in order, and the previous and next lesson."""
     course = CoursePage.objects.parent_of(lesson).first()
     siblings = list(
-        LessonPage.objects.live().sibling_of(lesson).order_by("path").only("title", "url_path",
-                                                                            "path", "depth")
+        LessonPage.objects.live()
+        .sibling_of(lesson)
+        .order_by("path")
+        .only("title", "url_path", "path", "depth")
     )
     position = next((i for i, s in enumerate(siblings) if s.pk == lesson.pk), 0)
     return {

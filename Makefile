@@ -1,0 +1,68 @@
+# Snowland CME. `make run` serves the demo; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen
+MANAGE := $(RUN) python manage.py
+# The second test run uses its own throw-away database (pytest-django creates test_snowland).
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/snowland
+PG_ANSWERS := $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null
+
+.PHONY: help install system-deps messages makemessages run test test-sqlite test-postgres lint format bench worker serve
+
+help:
+	@echo "make run    install, migrate, load demo content and serve on http://127.0.0.1:8000"
+	@echo "make test   install and run the whole suite (SQLite, then PostgreSQL if it answers)"
+	@echo "make lint   ruff, djlint, import-linter and the migrations check"
+
+install: system-deps
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
+	$(UV) sync --frozen
+
+# gettext compiles the translations; installed when missing (Debian, as root).
+system-deps:
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
+	  else echo "Please install GNU gettext (Debian/Ubuntu: sudo apt-get install gettext)"; exit 1; fi; }
+
+messages: install
+	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
+
+makemessages: install
+	$(MANAGE) makemessages --ignore=.venv --ignore=staticfiles --no-obsolete -l zh_Hans -l en
+
+run: messages
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Serving on http://127.0.0.1:8000 (admin at http://127.0.0.1:8000/admin/)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) djlint templates --lint
+	$(RUN) lint-imports
+	DJANGO_SETTINGS_MODULE=config.settings.test $(RUN) python manage.py makemigrations --check --dry-run
+
+format: install
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+test: messages lint test-sqlite test-postgres
+
+test-sqlite:
+	$(RUN) pytest
+
+test-postgres:
+	@if $(PG_ANSWERS); then \
+	  echo "PostgreSQL answers on 127.0.0.1:5432: running the suite again on it"; \
+	  DATABASE_URL=$(PG_TEST_URL) $(RUN) pytest --create-db; \
+	else \
+	  echo "PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL run is skipped"; \
+	fi
+
+worker: install
+	$(RUN) celery -A config.celery_app worker --loglevel=INFO

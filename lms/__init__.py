@@ -1,0 +1,1 @@
+"""Enrolments, progress, assessments, credit ledger and HR reporting (built in later issues)."""
