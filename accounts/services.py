@@ -9,6 +9,10 @@ from accounts.models import Department, HRScope, Institution, User
 from accounts.roles import ROLE_PERMISSIONS, Role
 
 
+def _kind_label(kind: str) -> str:
+    return str(dict(InstitutionKind.choices).get(kind, kind))
+
+
 def institution_check_parent(*, kind: str, parent: Institution | None) -> None:
     allowed = allowed_parent_kinds(kind)
     parent_kind = parent.kind if parent else None
@@ -16,8 +20,8 @@ def institution_check_parent(*, kind: str, parent: Institution | None) -> None:
         raise InstitutionParentNotAllowed(
             InstitutionParentNotAllowed.MESSAGE,
             params={
-                "kind": InstitutionKind(kind).label,
-                "parent_kind": InstitutionKind(parent_kind).label if parent_kind else "—",
+                "kind": _kind_label(kind),
+                "parent_kind": _kind_label(parent_kind) if parent_kind else "—",
             },
             code="parent_not_allowed",
         )
@@ -41,23 +45,29 @@ def institution_create(
 def institution_update(
     *, institution: Institution, name: str, kind: str, code: str, parent: Institution | None
 ) -> Institution:
-    current_parent = institution.get_parent()
+    # Work on locked, freshly read rows: inserting a sibling re-paths nodes (the tree
+    # is ordered by name), so the callers' objects may hold an outdated path or child
+    # count, and saving or moving with those would corrupt the tree.
+    node = Institution.objects.select_for_update().get(pk=institution.pk)
+    if parent is not None:
+        parent = Institution.objects.select_for_update().get(pk=parent.pk)
     institution_check_parent(kind=kind, parent=parent)
-    institution.name, institution.kind, institution.code = name, kind, code
-    institution.full_clean(exclude=["path", "depth", "numchild"])
-    institution.save()
+    if parent is not None and parent.path.startswith(node.path):
+        raise InstitutionParentNotAllowed(
+            InstitutionParentNotAllowed.MESSAGE,
+            params={"kind": _kind_label(kind), "parent_kind": parent.name},
+            code="parent_is_descendant",
+        )
+    current_parent = node.get_parent(update=True)
+    node.name, node.kind, node.code = name, kind, code
+    node.full_clean(exclude=["path", "depth", "numchild"])
+    node.save(update_fields=["name", "kind", "code"])
     if (parent and parent.pk) != (current_parent and current_parent.pk):
         if parent is None:
-            institution.move(Institution.get_first_root_node(), "sorted-sibling")
+            node.move(Institution.get_first_root_node(), "sorted-sibling")
         else:
-            if parent.path.startswith(institution.path):
-                raise InstitutionParentNotAllowed(
-                    InstitutionParentNotAllowed.MESSAGE,
-                    params={"kind": institution.get_kind_display(), "parent_kind": parent.name},
-                    code="parent_is_descendant",
-                )
-            institution.move(parent, "sorted-child")
-        institution.refresh_from_db()
+            node.move(parent, "sorted-child")
+    institution.refresh_from_db()
     return institution
 
 

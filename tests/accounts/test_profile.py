@@ -186,9 +186,7 @@ class TestUpdate:
         assert str(DepartmentOutsideInstitution.MESSAGE) in response.content.decode()
         assert snapshot(learner) == before
 
-    def test_department_without_institution_is_refused(
-        self, client, learner, ward, profile_data
-    ):
+    def test_department_without_institution_is_refused(self, client, learner, ward, profile_data):
         client.force_login(learner)
         before = snapshot(learner)
         profile_data["institution"] = ""
@@ -210,9 +208,7 @@ class TestUpdate:
         assert 'value="次仁央宗"' in response.content.decode()
 
     @pytest.mark.parametrize("licence_number", ["ab!", "12345", "x" * 31, "XZ 2019 0001"])
-    def test_invalid_licence_number_is_refused(
-        self, client, learner, profile_data, licence_number
-    ):
+    def test_invalid_licence_number_is_refused(self, client, learner, profile_data, licence_number):
         client.force_login(learner)
         before = snapshot(learner)
         profile_data["licence_number"] = licence_number
@@ -284,9 +280,7 @@ class TestUpdate:
 
 
 class TestService:
-    def test_refuses_a_department_outside_the_institution(
-        self, learner, institutions, other_ward
-    ):
+    def test_refuses_a_department_outside_the_institution(self, learner, institutions, other_ward):
         with pytest.raises(DepartmentOutsideInstitution) as caught:
             user_profile_update(
                 user=learner,

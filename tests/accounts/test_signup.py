@@ -51,8 +51,7 @@ class TestSignupForm:
         offered = set(response.context["form"].fields["institution"].queryset)
         areas = {institutions[key] for key in ("region", "city", "county_a", "county_b")}
         facilities = {
-            institutions[key]
-            for key in ("city_hospital", "hospital_a", "township_a", "hospital_b")
+            institutions[key] for key in ("city_hospital", "hospital_a", "township_a", "hospital_b")
         }
         assert offered == facilities
         assert not offered & areas
@@ -163,7 +162,9 @@ class TestPasswordReset:
 
     def test_reset_link_sets_a_new_password(self, client, learner):
         client.post("/accounts/password/reset/", {"email": learner.email})
-        match = re.search(r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
+        match = re.search(
+            r"https?://testserver(/accounts/password/reset/key/\S+/)", mail.outbox[0].body
+        )
         assert match
 
         response = client.get(match.group(1))

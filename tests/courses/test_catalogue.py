@@ -29,20 +29,33 @@ def courses(catalogue):
     doctors = AudienceProfession.objects.get(code=Profession.DOCTOR)
     made = {
         "ethics": CoursePageFactory(
-            parent=catalogue, title="医学人文与医德医风", summary="做人民健康的守护者。",
-            category=ethics, subject_type=SubjectType.PUBLIC_COMPULSORY,
+            parent=catalogue,
+            title="医学人文与医德医风",
+            summary="做人民健康的守护者。",
+            category=ethics,
+            subject_type=SubjectType.PUBLIC_COMPULSORY,
         ),
         "altitude": CoursePageFactory(
-            parent=catalogue, title="高原病的识别与处置", summary="急性高原病与高原肺水肿。",
-            category=gp, credit_class=CreditClass.CLASS_1_NATIONAL,
+            parent=catalogue,
+            title="高原病的识别与处置",
+            summary="急性高原病与高原肺水肿。",
+            category=gp,
+            credit_class=CreditClass.CLASS_1_NATIONAL,
             cme_project_number="2026-04-02-015 (国)",
         ),
         "nursing": CoursePageFactory(
-            parent=catalogue, title="护理安全与院感防控", summary="手卫生与标准预防。",
-            category=gp, language=ContentLanguage.BILINGUAL,
+            parent=catalogue,
+            title="护理安全与院感防控",
+            summary="手卫生与标准预防。",
+            category=gp,
+            language=ContentLanguage.BILINGUAL,
         ),
         "draft": CoursePageFactory(
-            parent=catalogue, title="未发布的高原课程", summary="草稿。", category=gp, live=False,
+            parent=catalogue,
+            title="未发布的高原课程",
+            summary="草稿。",
+            category=gp,
+            live=False,
         ),
     }
     # Parental many-to-many values reach the database when the page is saved.
@@ -56,7 +69,11 @@ def courses(catalogue):
 def test_catalogue_lists_live_courses_only(client, catalogue, courses):
     response = client.get(catalogue.url)
     assert response.status_code == 200
-    assert set(titles(response)) == {"医学人文与医德医风", "高原病的识别与处置", "护理安全与院感防控"}
+    assert set(titles(response)) == {
+        "医学人文与医德医风",
+        "高原病的识别与处置",
+        "护理安全与院感防控",
+    }
     assert "未发布的高原课程" not in response.content.decode()
 
 
@@ -91,7 +108,9 @@ def test_filters(client, catalogue, courses, query, expected):
         ("心脏移植", set()),
     ],
 )
-def test_search_finds_chinese_terms_in_titles_and_summaries(client, catalogue, courses, q, expected):
+def test_search_finds_chinese_terms_in_titles_and_summaries(
+    client, catalogue, courses, q, expected
+):
     response = client.get(catalogue.url, {"q": q})
     assert response.status_code == 200
     assert set(titles(response)) == expected

@@ -47,8 +47,14 @@ class TestPageTree(WagtailPageTestCase):
                     "summary": "急性高原病的识别、分级与转诊。",
                     "learning_objectives": rich_text("<ol><li>识别急性高原病</li></ol>"),
                     "faculty": inline_formset(
-                        [{"name": "李文华", "title": "主任医师", "institution": "拉萨市人民医院",
-                          "bio": ""}]
+                        [
+                            {
+                                "name": "李文华",
+                                "title": "主任医师",
+                                "institution": "拉萨市人民医院",
+                                "bio": "",
+                            }
+                        ]
                     ),
                     "category": self.category.pk,
                     "credit_class": CreditClass.CLASS_1_NATIONAL,
@@ -76,8 +82,14 @@ class TestPageTree(WagtailPageTestCase):
                         [
                             ("heading", {"text": "定义", "level": "h2"}),
                             ("paragraph", rich_text("<p>急性高原病是……</p>")),
-                            ("callout", {"kind": "warning", "title": "警示",
-                                         "text": rich_text("<p>立即下撤。</p>")}),
+                            (
+                                "callout",
+                                {
+                                    "kind": "warning",
+                                    "title": "警示",
+                                    "text": rich_text("<p>立即下撤。</p>"),
+                                },
+                            ),
                         ]
                     ),
                 }
@@ -109,8 +121,13 @@ def test_class_one_course_needs_a_project_number(catalogue):
     from django.core.exceptions import ValidationError
 
     course = CoursePage(
-        title="x", slug="x", summary="x", credit_class=CreditClass.CLASS_1_PROVINCIAL,
-        credits=Decimal("1"), study_hours=Decimal("6"), category=CourseCategoryFactory(),
+        title="x",
+        slug="x",
+        summary="x",
+        credit_class=CreditClass.CLASS_1_PROVINCIAL,
+        credits=Decimal("1"),
+        study_hours=Decimal("6"),
+        category=CourseCategoryFactory(),
     )
     with pytest.raises(ValidationError) as caught:
         course.full_clean()
@@ -124,8 +141,13 @@ def test_enrolment_cannot_close_before_it_opens(catalogue):
     from django.core.exceptions import ValidationError
 
     course = CoursePage(
-        title="x", slug="x", summary="x", credits=Decimal("1"), study_hours=Decimal("3"),
-        category=CourseCategoryFactory(), enrolment_opens=date(2027, 1, 1),
+        title="x",
+        slug="x",
+        summary="x",
+        credits=Decimal("1"),
+        study_hours=Decimal("3"),
+        category=CourseCategoryFactory(),
+        enrolment_opens=date(2027, 1, 1),
         enrolment_closes=date(2026, 1, 1),
     )
     with pytest.raises(ValidationError) as caught:
@@ -138,7 +160,11 @@ def test_credits_per_project_are_capped_at_25(catalogue):
     from django.core.exceptions import ValidationError
 
     course = CoursePage(
-        title="x", slug="x", summary="x", credits=Decimal("26"), study_hours=Decimal("78"),
+        title="x",
+        slug="x",
+        summary="x",
+        credits=Decimal("26"),
+        study_hours=Decimal("78"),
         category=CourseCategoryFactory(),
     )
     with pytest.raises(ValidationError) as caught:

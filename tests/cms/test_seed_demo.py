@@ -1,0 +1,71 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import call_command
+from wagtail.models import Page, Revision
+
+from accounts.models import Department, HRScope, Institution, User
+from accounts.roles import Role
+from cms import demo_content
+from cms.demo import DEMO_PASSWORD, DEMO_USERS
+from cms.models import HomePage, StandardPage
+from courses.models import CourseCategory, CoursePage, LessonPage
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot() -> dict:
+    return {
+        "pages": list(Page.objects.order_by("path").values_list("path", "title", "live")),
+        "revisions": Revision.objects.count(),
+        "users": list(User.objects.order_by("email").values_list("email", "password")),
+        "institutions": list(Institution.objects.order_by("path").values_list("path", "name")),
+        "departments": Department.objects.count(),
+        "emails": EmailAddress.objects.count(),
+        "hr_scopes": HRScope.objects.count(),
+        "categories": CourseCategory.objects.count(),
+    }
+
+
+def test_seed_demo_builds_the_demo_and_is_idempotent(client):
+    call_command("seed_demo", verbosity=0)
+    first = _snapshot()
+    call_command("seed_demo", verbosity=0)
+    assert _snapshot() == first
+
+    assert HomePage.objects.live().count() == 1
+    courses = CoursePage.objects.live()
+    assert courses.count() == len(demo_content.COURSES) >= 8
+    assert {c.category.slug for c in courses} == {c["slug"] for c in demo_content.CATEGORIES}
+    for course in courses:
+        lessons = LessonPage.objects.live().child_of(course)
+        assert lessons.count() >= 3
+        for lesson in lessons:
+            paragraphs = [b for b in lesson.body if b.block_type == "paragraph"]
+            assert len(paragraphs) >= 3
+    assert {p.slug for p in StandardPage.objects.live()} >= {"about", "help", "policies"}
+
+
+def test_seed_demo_gives_one_verified_user_per_role(client):
+    call_command("seed_demo", verbosity=0)
+    for role in Role:
+        assert User.objects.filter(groups__name=role).exists(), role
+    for spec in DEMO_USERS:
+        assert client.login(email=spec.email, password=DEMO_PASSWORD)
+        client.logout()
+    hr = User.objects.get(groups__name=Role.HR_OFFICER)
+    assert hr.hr_scopes.get().institution.name == "林周县"
+
+
+def test_demo_site_serves_home_and_catalogue_in_chinese(client):
+    call_command("seed_demo", verbosity=0)
+    home = client.get("/")
+    assert home.status_code == 200
+    assert "雪域继续医学教育平台" in home.content.decode()
+    assert len(home.context["featured"]) == 4
+    catalogue = client.get("/courses/")
+    html = catalogue.content.decode()
+    assert catalogue.status_code == 200
+    for spec in demo_content.COURSES[:8]:
+        assert spec["title"] in html
+    assert 'lang="zh-hans"' in html
+    assert "课程" in html  # interface text is Chinese by default
