@@ -155,10 +155,12 @@ LANGUAGES = [
     ("en", "English"),
 ]
 if env.bool("SNOWLAND_ENABLE_TIBETAN", default=False):
+    from django.conf.locale import LANG_INFO
+
+    LANG_INFO.setdefault(
+        "bo", {"bidi": False, "code": "bo", "name": "Tibetan", "name_local": "བོད་ཡིག"}
+    )
     LANGUAGES.append(("bo", "བོད་ཡིག"))
-EXTRA_LANG_INFO = {
-    "bo": {"bidi": False, "code": "bo", "name": "Tibetan", "name_local": "བོད་ཡིག"},
-}
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

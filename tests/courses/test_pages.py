@@ -192,3 +192,12 @@ def test_course_page_lists_only_live_lessons_in_order(client, catalogue):
     LessonPageFactory(parent=course, title="第二讲")
     response = client.get(course.url)
     assert [lesson.title for lesson in response.context["lessons"]] == ["第一讲", "第二讲"]
+
+
+@pytest.mark.django_db
+def test_audience_rows_match_the_vocabulary():
+    from accounts.choices import Profession, TitleLevel
+    from courses.models import AudienceProfession, AudienceTitleLevel
+
+    assert set(AudienceProfession.objects.values_list("code", flat=True)) == set(Profession.values)
+    assert set(AudienceTitleLevel.objects.values_list("code", flat=True)) == set(TitleLevel.values)
