@@ -1,6 +1,7 @@
 from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 def _sync_roles_after_last_app(sender, **kwargs):
@@ -14,8 +15,16 @@ def _sync_roles_after_last_app(sender, **kwargs):
 
 
 class AccountsConfig(AppConfig):
+    default = True  # apps.py holds two configs; this one is the app's own
     name = "accounts"
     verbose_name = _("Accounts and institutions")
 
     def ready(self):
         post_migrate.connect(_sync_roles_after_last_app, dispatch_uid="accounts.roles_sync")
+
+
+class SnowlandUsersAppConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin, with the profile fields on its forms."""
+
+    default = False
+    user_viewset = "accounts.viewsets.UserViewSet"

@@ -102,6 +102,7 @@ class VideoBlock(blocks.StructBlock):
     required = blocks.BooleanBlock(
         label=_("Must be watched"),
         required=False,
+        # xgettext:no-python-format
         help_text=_("The lesson is complete only after 90% of this video has been watched."),
     )
 

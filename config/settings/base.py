@@ -33,7 +33,7 @@ THIRD_PARTY_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "accounts.apps.SnowlandUsersAppConfig",  # wagtail.users with profile fields
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

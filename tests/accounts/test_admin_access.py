@@ -208,8 +208,10 @@ class TestAuthor:
 
         course = fresh(draft_course)
         assert not course.live
-        assert course.title == "藏区常见传染病"  # the live/base title is unchanged
         assert course.first_published_at is None
+        assert course.live_revision is None
+        # The edit is kept as a draft revision, not thrown away.
+        assert course.get_latest_revision_as_object().title == "藏区常见传染病（修订）"
 
     def test_submit_from_the_editor_starts_the_review(self, client, draft_course, author):
         client.force_login(author)

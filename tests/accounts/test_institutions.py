@@ -117,9 +117,7 @@ class TestCreateRules:
         with pytest.raises(InstitutionParentNotAllowed):
             institution_create(name="?", kind="spaceport")
 
-    def test_children_added_through_stale_parent_objects_keep_the_tree_sound(
-        self, institutions
-    ):
+    def test_children_added_through_stale_parent_objects_keep_the_tree_sound(self, institutions):
         # `institutions["county_a"]` was loaded before its children were added.
         for n in range(3):
             institution_create(
@@ -284,9 +282,7 @@ class TestUpdate:
         assert_tree_is_sound()
 
     def test_moves_a_county_to_another_city(self, institutions):
-        other_city = institution_create(
-            name="日喀则市", kind=K.CITY, parent=institutions["region"]
-        )
+        other_city = institution_create(name="日喀则市", kind=K.CITY, parent=institutions["region"])
         county = institutions["county_b"]
 
         institution_update(
@@ -354,9 +350,7 @@ class TestUpdate:
                 parent=township,
             )
 
-    def test_refuses_moving_under_a_descendant_even_when_the_kinds_would_fit(
-        self, institutions
-    ):
+    def test_refuses_moving_under_a_descendant_even_when_the_kinds_would_fit(self, institutions):
         # Imported data can break the kind rules: a county was put under a hospital
         # directly with treebeard. Moving the hospital under that county is a cycle.
         hospital = fresh(institutions["city_hospital"])
@@ -410,7 +404,12 @@ class TestAdminForm:
 
     def test_creates_a_child_through_the_service(self, institutions):
         form = self.form(
-            {"name": "林周县藏医院", "kind": K.TIBETAN_MEDICINE_HOSPITAL, "code": "", "parent": institutions["county_a"].pk}
+            {
+                "name": "林周县藏医院",
+                "kind": K.TIBETAN_MEDICINE_HOSPITAL,
+                "code": "",
+                "parent": institutions["county_a"].pk,
+            }
         )
 
         assert form.is_valid(), form.errors
@@ -430,7 +429,12 @@ class TestAdminForm:
     def test_shows_an_error_for_a_bad_parent(self, institutions):
         count = Institution.objects.count()
         form = self.form(
-            {"name": "错位县", "kind": K.COUNTY, "code": "", "parent": institutions["hospital_a"].pk}
+            {
+                "name": "错位县",
+                "kind": K.COUNTY,
+                "code": "",
+                "parent": institutions["hospital_a"].pk,
+            }
         )
 
         assert not form.is_valid()
@@ -441,7 +445,9 @@ class TestAdminForm:
         assert Institution.objects.count() == count
 
     def test_shows_an_error_for_a_missing_parent(self, institutions):
-        form = self.form({"name": "无上级医院", "kind": K.COUNTY_HOSPITAL, "code": "", "parent": ""})
+        form = self.form(
+            {"name": "无上级医院", "kind": K.COUNTY_HOSPITAL, "code": "", "parent": ""}
+        )
 
         assert not form.is_valid()
         assert form.errors["parent"]
@@ -459,7 +465,12 @@ class TestAdminForm:
     def test_edit_moves_through_the_service(self, institutions):
         hospital = fresh(institutions["hospital_a"])
         form = InstitutionAdminForm(
-            data={"name": hospital.name, "kind": hospital.kind, "code": "", "parent": institutions["county_b"].pk},
+            data={
+                "name": hospital.name,
+                "kind": hospital.kind,
+                "code": "",
+                "parent": institutions["county_b"].pk,
+            },
             instance=hospital,
         )
 
@@ -481,7 +492,12 @@ class TestSnippetViews:
     def test_add_view_creates_a_child(self, admin_client, institutions):
         response = admin_client.post(
             "/admin/snippets/accounts/institution/add/",
-            {"name": "当雄县疾控中心", "kind": K.CDC, "code": "", "parent": institutions["county_b"].pk},
+            {
+                "name": "当雄县疾控中心",
+                "kind": K.CDC,
+                "code": "",
+                "parent": institutions["county_b"].pk,
+            },
         )
 
         assert response.status_code == 302
