@@ -270,20 +270,14 @@ def _cover_image(*, title: str, slug: str, colour: tuple[int, int, int]):
     width, height = 960, 540
     canvas = PILImage.new("RGB", (width, height), colour)
     draw = ImageDraw.Draw(canvas)
-    light = tuple(min(255, c + 60) for c in colour)
-    for i in range(7):  # mountain ridges, a nod to the plateau
-        base = height - 60 - i * 55
-        draw.polygon(
-            [
-                (0, height),
-                (0, base),
-                (width * (i + 1) // 8, base - 120),
-                (width, base + 40),
-                (width, height),
-            ],
-            fill=light if i % 2 else colour,
-        )
     draw.ellipse((width - 220, 50, width - 120, 150), fill=(250, 240, 210))
+    for i in range(5, -1, -1):  # mountain ridges, far and pale to near and dark
+        shade = tuple(min(255, int(c + (255 - c) * i * 0.12)) for c in colour)
+        base = height - 40 - i * 60
+        peak = (width * ((i * 37) % 9 + 1) // 10, base - 150)
+        draw.polygon(
+            [(0, height), (0, base), peak, (width, base - 40), (width, height)], fill=shade
+        )
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG", optimize=True)
     return image_model.objects.create(title=title, file=ImageFile(buffer, name=f"cover-{slug}.png"))

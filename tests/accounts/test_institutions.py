@@ -514,3 +514,38 @@ class TestSnippetViews:
         assert response.status_code == 200
         assert response.context["form"].errors["parent"]
         assert not Institution.objects.filter(name="错位市").exists()
+
+    def test_edit_view_moves_a_facility(self, admin_client, institutions):
+        hospital = institutions["hospital_a"]
+
+        response = admin_client.post(
+            f"/admin/snippets/accounts/institution/edit/{hospital.pk}/",
+            {
+                "name": "林周县人民医院",
+                "kind": K.COUNTY_HOSPITAL,
+                "code": "LZ-001",
+                "parent": institutions["county_b"].pk,
+            },
+        )
+
+        assert response.status_code == 302
+        stored = fresh(hospital)
+        assert (stored.code, stored.get_parent()) == ("LZ-001", institutions["county_b"])
+        assert_tree_is_sound()
+
+    def test_edit_view_refuses_a_descendant_as_parent(self, admin_client, institutions):
+        county = institutions["county_a"]
+
+        response = admin_client.post(
+            f"/admin/snippets/accounts/institution/edit/{county.pk}/",
+            {
+                "name": county.name,
+                "kind": K.COUNTY,
+                "code": "",
+                "parent": institutions["hospital_a"].pk,
+            },
+        )
+
+        assert response.status_code == 200
+        assert response.context["form"].errors["parent"]
+        assert fresh(county).get_parent() == institutions["city"]

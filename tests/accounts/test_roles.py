@@ -1,8 +1,8 @@
 """Roles are groups with exactly their listed permissions, kept in sync after migrate."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
 from accounts.apps import _sync_roles_after_last_app
@@ -130,7 +130,7 @@ class TestRolesSync:
     def test_an_unknown_permission_is_an_error(self, monkeypatch):
         monkeypatch.setitem(ROLE_PERMISSIONS, Role.LEARNER, ["courses.view_nonexistentmodel"])
 
-        with pytest.raises(LookupError, match="courses.view_nonexistentmodel"):
+        with pytest.raises(LookupError, match=r"courses\.view_nonexistentmodel"):
             roles_sync()
 
         assert group_permissions(Role.LEARNER) == set()
@@ -139,7 +139,7 @@ class TestRolesSync:
         # `view_user` exists, but in accounts, not in auth.
         monkeypatch.setitem(ROLE_PERMISSIONS, Role.LEARNER, ["auth.view_user"])
 
-        with pytest.raises(LookupError, match="auth.view_user"):
+        with pytest.raises(LookupError, match=r"auth\.view_user"):
             roles_sync()
 
 
