@@ -1,6 +1,5 @@
 """The Wagtail admin's user screens, with the CME profile fields."""
 
-from django import forms
 from wagtail.users.forms import UserCreationForm, UserEditForm
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
