@@ -19,7 +19,8 @@ class Institution(MP_Node):
         blank=True,
         help_text=_("Unified social credit code or the health commission's institution code."),
     )
-    node_order_by = ["name"]
+    # No node_order_by: children are appended, so a node's path never changes when a
+    # sibling is added, and path-prefix scopes stay valid. Lists sort by name instead.
 
     class Meta:
         verbose_name = _("institution")

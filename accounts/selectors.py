@@ -9,8 +9,8 @@ from accounts.models import Department, Institution, User
 def institution_subtree(*, root: Institution) -> QuerySet[Institution]:
     """The institution and every institution beneath it (an indexed prefix query).
 
-    The root's path is read from the database: the tree is kept ordered by name, so
-    adding or moving a sibling re-paths nodes and an object in hand may be out of date.
+    The root's path is read from the database: moving a node re-paths its subtree,
+    so an object in hand may be out of date.
     """
     path = Institution.objects.values_list("path", flat=True).get(pk=root.pk)
     return Institution.objects.filter(path__startswith=path)

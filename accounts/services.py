@@ -45,9 +45,9 @@ def institution_create(
 def institution_update(
     *, institution: Institution, name: str, kind: str, code: str, parent: Institution | None
 ) -> Institution:
-    # Work on locked, freshly read rows: inserting a sibling re-paths nodes (the tree
-    # is ordered by name), so the callers' objects may hold an outdated path or child
-    # count, and saving or moving with those would corrupt the tree.
+    # Work on locked, freshly read rows: adding children or moving nodes changes
+    # paths and child counts, so the caller's objects may be out of date, and saving
+    # or moving with those would corrupt the tree.
     node = Institution.objects.select_for_update().get(pk=institution.pk)
     if parent is not None:
         parent = Institution.objects.select_for_update().get(pk=parent.pk)
@@ -64,9 +64,9 @@ def institution_update(
     node.save(update_fields=["name", "kind", "code"])
     if (parent and parent.pk) != (current_parent and current_parent.pk):
         if parent is None:
-            node.move(Institution.get_first_root_node(), "sorted-sibling")
+            node.move(Institution.get_first_root_node(), "last-sibling")
         else:
-            node.move(parent, "sorted-child")
+            node.move(parent, "last-child")
     institution.refresh_from_db()
     return institution
 
