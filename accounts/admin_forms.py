@@ -2,8 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from accounts.models import Institution
-from accounts.services import institution_check_parent, institution_create, institution_update
+from accounts.models import HRScope, Institution
+from accounts.services import (
+    hr_scope_grant,
+    institution_check_parent,
+    institution_create,
+    institution_update,
+)
 
 
 class InstitutionAdminForm(WagtailAdminModelForm):
@@ -50,4 +55,17 @@ class InstitutionAdminForm(WagtailAdminModelForm):
             )
         return institution_create(
             name=data["name"], kind=data["kind"], code=data["code"], parent=data["parent"]
+        )
+
+
+class HRScopeAdminForm(WagtailAdminModelForm):
+    """Granting a scope also makes the person an HR officer (one service does both)."""
+
+    class Meta:
+        model = HRScope
+        fields = ["user", "institution"]
+
+    def save(self, commit=True):
+        return hr_scope_grant(
+            user=self.cleaned_data["user"], institution=self.cleaned_data["institution"]
         )

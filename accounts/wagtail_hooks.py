@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from accounts.admin_forms import InstitutionAdminForm
+from accounts.admin_forms import HRScopeAdminForm, InstitutionAdminForm
 from accounts.models import Department, HRScope, Institution
 
 
@@ -33,7 +33,9 @@ class HRScopeViewSet(SnippetViewSet):
     icon = "lock"
     menu_label = _("HR scopes")
     list_display = ["user", "institution", "created_at"]
-    form_fields = ["user", "institution"]
+
+    def get_form_class(self, for_update=False):
+        return HRScopeAdminForm
 
 
 class OrganisationGroup(SnippetViewSetGroup):

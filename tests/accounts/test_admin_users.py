@@ -56,3 +56,14 @@ def test_admin_cannot_file_staff_under_another_institutions_department(admin_cli
     assert response.status_code == 200
     assert str(DepartmentOutsideInstitution.MESSAGE) in str(response.context["form"].errors)
     assert not User.objects.filter(email="dawa@example.cn").exists()
+
+
+def test_granting_an_hr_scope_in_the_admin_makes_an_hr_officer(admin_client, institutions):
+    officer = UserFactory(role=Role.LEARNER)
+    response = admin_client.post(
+        "/admin/snippets/accounts/hrscope/add/",
+        {"user": officer.pk, "institution": institutions["county_a"].pk},
+    )
+    assert response.status_code == 302
+    assert officer.hr_scopes.get().institution == institutions["county_a"]
+    assert officer.groups.filter(name=Role.HR_OFFICER).exists()
