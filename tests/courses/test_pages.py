@@ -1,8 +1,10 @@
 """Page models: where each page may live, that editors can create them, that they render."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
@@ -117,59 +119,38 @@ class TestPageTree(WagtailPageTestCase):
 
 
 @pytest.mark.django_db
-def test_class_one_course_needs_a_project_number(catalogue):
-    from django.core.exceptions import ValidationError
-
+@pytest.mark.parametrize(
+    ("fields", "bad_field"),
+    [
+        # A Class I course names its CME project.
+        (
+            {"credit_class": CreditClass.CLASS_1_PROVINCIAL, "credits": Decimal("1")},
+            "cme_project_number",
+        ),
+        (
+            {"enrolment_opens": date(2027, 1, 1), "enrolment_closes": date(2026, 1, 1)},
+            "enrolment_closes",
+        ),
+        # One project carries at most 25 credits.
+        ({"credits": Decimal("26")}, "credits"),
+        ({"credits": Decimal("-1")}, "credits"),
+        ({"study_hours": Decimal("-3")}, "study_hours"),
+    ],
+)
+def test_course_record_is_validated(catalogue, fields, bad_field):
     course = CoursePage(
         title="x",
         slug="x",
         summary="x",
-        credit_class=CreditClass.CLASS_1_PROVINCIAL,
-        credits=Decimal("1"),
-        study_hours=Decimal("6"),
         category=CourseCategoryFactory(),
-    )
-    with pytest.raises(ValidationError) as caught:
-        course.full_clean()
-    assert "cme_project_number" in caught.value.message_dict
-
-
-@pytest.mark.django_db
-def test_enrolment_cannot_close_before_it_opens(catalogue):
-    from datetime import date
-
-    from django.core.exceptions import ValidationError
-
-    course = CoursePage(
-        title="x",
-        slug="x",
-        summary="x",
         credits=Decimal("1"),
         study_hours=Decimal("3"),
-        category=CourseCategoryFactory(),
-        enrolment_opens=date(2027, 1, 1),
-        enrolment_closes=date(2026, 1, 1),
     )
+    for name, value in fields.items():
+        setattr(course, name, value)
     with pytest.raises(ValidationError) as caught:
         course.full_clean()
-    assert "enrolment_closes" in caught.value.message_dict
-
-
-@pytest.mark.django_db
-def test_credits_per_project_are_capped_at_25(catalogue):
-    from django.core.exceptions import ValidationError
-
-    course = CoursePage(
-        title="x",
-        slug="x",
-        summary="x",
-        credits=Decimal("26"),
-        study_hours=Decimal("78"),
-        category=CourseCategoryFactory(),
-    )
-    with pytest.raises(ValidationError) as caught:
-        course.full_clean()
-    assert "credits" in caught.value.message_dict
+    assert bad_field in caught.value.message_dict
 
 
 @pytest.mark.django_db
