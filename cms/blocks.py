@@ -99,6 +99,12 @@ class VideoBlock(blocks.StructBlock):
         label=_("Captions"), required=False, help_text=_("A WebVTT (.vtt) captions file.")
     )
     poster = ImageChooserBlock(label=_("Poster image"), required=False)
+    duration_seconds = blocks.IntegerBlock(
+        label=_("Length (seconds)"),
+        required=False,
+        min_value=1,
+        help_text=_("Optional. When given, the watched share is measured against it."),
+    )
     required = blocks.BooleanBlock(
         label=_("Must be watched"),
         required=False,

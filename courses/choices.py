@@ -24,3 +24,9 @@ class ContentLanguage(models.TextChoices):
     TIBETAN = "bo", _("Tibetan")
     ENGLISH = "en", _("English")
     BILINGUAL = "zh-hans+bo", _("Chinese and Tibetan")
+
+
+class QuestionKind(models.TextChoices):
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUE_FALSE = "true_false", _("True or false")

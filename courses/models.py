@@ -20,6 +20,7 @@ from wagtail.search import index
 
 from accounts.choices import Profession, TitleLevel
 from cms.blocks import RICH_TEXT_FEATURES, content_blocks
+from courses.blocks import CheckpointBlock
 from courses.choices import ContentLanguage, CreditClass, SubjectType
 from courses.search_text import cjk_search_text
 
@@ -177,6 +178,27 @@ class CoursePage(Page):
         related_name="+",
         verbose_name=_("cover image"),
     )
+    exam_question_count = models.PositiveSmallIntegerField(
+        _("exam questions"),
+        default=0,
+        help_text=_("How many questions the final exam draws from the bank; 0 means no exam."),
+    )
+    exam_pass_mark = models.PositiveSmallIntegerField(
+        _("pass mark (%)"), default=60, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    exam_max_attempts = models.PositiveSmallIntegerField(
+        _("maximum attempts"), default=3, validators=[MinValueValidator(1)]
+    )
+    exam_time_limit_minutes = models.PositiveSmallIntegerField(
+        _("time limit (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty means no time limit."),
+    )
+    exam_retry_wait_minutes = models.PositiveIntegerField(
+        _("wait between attempts (minutes)"), default=0
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -210,10 +232,21 @@ class CoursePage(Page):
             heading=_("Enrolment and duration"),
         ),
     ]
+    exam_panels = [
+        FieldRowPanel([FieldPanel("exam_question_count"), FieldPanel("exam_pass_mark")]),
+        FieldRowPanel(
+            [
+                FieldPanel("exam_max_attempts"),
+                FieldPanel("exam_time_limit_minutes"),
+                FieldPanel("exam_retry_wait_minutes"),
+            ]
+        ),
+    ]
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Content")),
             ObjectList(cme_panels, heading=_("CME record")),
+            ObjectList(exam_panels, heading=_("Final exam")),
             ObjectList(Page.promote_panels, heading=_("Promote")),
         ]
     )
@@ -286,15 +319,25 @@ class LessonPage(Page):
     """One lesson of a course; lessons follow the order of the course's children."""
 
     introduction = models.CharField(_("introduction"), max_length=300, blank=True)
-    body = StreamField(content_blocks(), verbose_name=_("body"))
+    body = StreamField(
+        [*content_blocks(), ("checkpoint", CheckpointBlock())], verbose_name=_("body")
+    )
     estimated_minutes = models.PositiveSmallIntegerField(
         _("estimated minutes"), default=15, validators=[MinValueValidator(1)]
+    )
+    min_study_minutes = models.PositiveSmallIntegerField(
+        _("minimum study time (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Time a learner must spend before the lesson counts; empty means the estimated minutes."
+        ),
     )
 
     content_panels = [
         *Page.content_panels,
         FieldPanel("introduction"),
-        FieldPanel("estimated_minutes"),
+        FieldRowPanel([FieldPanel("estimated_minutes"), FieldPanel("min_study_minutes")]),
         FieldPanel("body"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("body")]
@@ -305,6 +348,16 @@ class LessonPage(Page):
     class Meta:
         verbose_name = _("lesson")
         verbose_name_plural = _("lessons")
+
+    @property
+    def required_study_minutes(self) -> int:
+        return self.min_study_minutes or self.estimated_minutes
+
+    def required_video_ids(self) -> list[str]:
+        return [b.id for b in self.body if b.block_type == "video" and b.value.get("required")]
+
+    def checkpoint_ids(self) -> list[str]:
+        return [b.id for b in self.body if b.block_type == "checkpoint"]
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import lesson_navigation
