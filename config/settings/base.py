@@ -234,3 +234,9 @@ LOGGING = {
 # Search: queries longer than this are refused with a message, not truncated silently.
 SNOWLAND_SEARCH_MAX_LENGTH = 100
 SNOWLAND_CATALOGUE_PAGE_SIZE = 12
+
+# Learning: a heartbeat credits at most this much time (the page beats every 30 s).
+SNOWLAND_HEARTBEAT_CAP_SECONDS = 45
+SNOWLAND_HEARTBEAT_INTERVAL_SECONDS = 30
+# Scales every lesson's minimum study time; only tests and demos lower it.
+SNOWLAND_STUDY_TIME_SCALE = env.float("SNOWLAND_STUDY_TIME_SCALE", default=1.0)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from lms import views
+from lms.exam_urls import exam_urlpatterns
+
+app_name = "lms"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("courses/<int:course_id>/enrol/", views.enrol, name="enrol"),
+    path("courses/<int:course_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("heartbeat/", views.heartbeat, name="heartbeat"),
+    path("lessons/<int:lesson_id>/open/", views.lesson_opened, name="lesson_open"),
+    path("checkpoint/", views.checkpoint, name="checkpoint_answer"),
+    path("assign/", views.assign, name="assign"),
+    *exam_urlpatterns,
+]
