@@ -9,6 +9,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
+    path("learn/", include("lms.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -4,8 +4,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -21,7 +24,8 @@ from wagtail.search import index
 from accounts.choices import Profession, TitleLevel
 from cms.blocks import RICH_TEXT_FEATURES, content_blocks
 from courses.blocks import CheckpointBlock
-from courses.choices import ContentLanguage, CreditClass, SubjectType
+from courses.choices import ContentLanguage, CreditClass, QuestionKind, SubjectType
+from courses.grading import choice_set_errors
 from courses.search_text import cjk_search_text
 
 # A single CME project carries at most 25 credits (national rules, DOMAIN.md).
@@ -365,3 +369,95 @@ class LessonPage(Page):
         context = super().get_context(request, *args, **kwargs)
         context.update(lesson_navigation(lesson=self))
         return context
+
+
+class QuestionForm(WagtailAdminModelForm):
+    """The question's admin form: its choices must make a well-formed question."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        formset = self.formsets.get("choices")
+        kind = cleaned_data.get("kind")
+        if formset is None or not kind or not formset.is_valid():
+            return cleaned_data  # the fields or the choices already show their own errors
+        flags = [
+            bool(form.cleaned_data.get("correct"))
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        for message in choice_set_errors(kind=kind, correct_flags=flags):
+            self.add_error(None, message)
+        return cleaned_data
+
+
+class Question(ClusterableModel):
+    """A question of a course's exam bank, managed as a snippet.
+
+    The final exam draws its paper from the course's active questions. Past attempts
+    refer to questions and choices by id: retire a question by unticking "active"
+    rather than deleting it, so that earlier results still show it.
+    """
+
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        verbose_name=_("course"),
+    )
+    topic = models.CharField(
+        _("topic"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "Optional. When questions have topics, each paper covers the topics in "
+            "proportion to their number of active questions."
+        ),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=QuestionKind.choices, default=QuestionKind.SINGLE
+    )
+    text = models.TextField(_("question"), max_length=1000)
+    explanation = RichTextField(
+        _("explanation"),
+        features=RICH_TEXT_FEATURES,
+        help_text=_("Shown to the learner after the exam is submitted."),
+    )
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Only active questions are drawn for new exam papers."),
+    )
+
+    panels = [
+        FieldPanel("course"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("topic")]),
+        FieldPanel("text"),
+        InlinePanel("choices", label=_("Choices"), heading=_("Choices"), min_num=2, max_num=8),
+        FieldPanel("explanation"),
+        FieldPanel("active"),
+    ]
+    base_form_class = QuestionForm
+
+    class Meta:
+        verbose_name = _("exam question")
+        verbose_name_plural = _("exam questions")
+        ordering = ["course_id", "topic", "pk"]
+        indexes = [models.Index(fields=["course", "active"], name="question_course_active")]
+
+    def __str__(self) -> str:
+        return Truncator(self.text).chars(60)
+
+
+class QuestionChoice(Orderable):
+    question = ParentalKey(Question, on_delete=models.CASCADE, related_name="choices")
+    text = models.CharField(_("choice"), max_length=300)
+    correct = models.BooleanField(_("correct"), default=False)
+
+    panels = [FieldRowPanel([FieldPanel("text"), FieldPanel("correct")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self) -> str:
+        return self.text

@@ -2,7 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from courses.models import CourseCategory
+from courses.models import CourseCategory, Question
 
 
 class CourseCategoryViewSet(SnippetViewSet):
@@ -16,3 +16,21 @@ class CourseCategoryViewSet(SnippetViewSet):
 
 
 register_snippet(CourseCategoryViewSet)
+
+
+class QuestionViewSet(SnippetViewSet):
+    """The exam question banks: one list, filtered by course."""
+
+    model = Question
+    icon = "help"
+    menu_label = _("Exam questions")
+    menu_order = 210
+    add_to_admin_menu = True
+    list_display = ["__str__", "course", "kind", "topic", "active"]
+    list_filter = ["course", "kind", "active"]
+    # Chinese has no spaces between words: a substring match finds any part of a question.
+    search_fields = ["text", "topic"]
+    list_per_page = 50
+
+
+register_snippet(QuestionViewSet)

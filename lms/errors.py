@@ -29,3 +29,34 @@ class HeartbeatRejected(ValidationError):
 class CheckpointRejected(ValidationError):
     UNKNOWN = _("This lesson has no such checkpoint question.")
     BAD_ANSWER = _("Choose one of the offered answers.")
+
+
+class ExamNotAllowed(ValidationError):
+    """Why a learner cannot start an exam attempt now."""
+
+    NO_EXAM = _("This course has no final exam.")
+    NOT_ENROLLED = _("Enrol in this course to take its final exam.")
+    COURSE_COMPLETED = _("You have already completed this course.")
+    ALREADY_PASSED = _("You have already passed this exam.")
+    LESSONS_INCOMPLETE = _(
+        "The final exam opens once every lesson is complete (lessons remaining: %(count)s)."
+    )
+    NO_ATTEMPTS_LEFT = _("You have no attempts left at this exam (maximum: %(count)s).")
+    WAIT = _("You can take the exam again from %(time)s.")
+    BANK_TOO_SMALL = _(
+        "This exam is not ready yet: its question bank has too few questions. "
+        "Please tell the course team."
+    )
+
+
+class ExamRejected(ValidationError):
+    """Why answers to an exam attempt were refused; the answers sent were not saved."""
+
+    MALFORMED = _("The answers are malformed.")
+    UNKNOWN_QUESTION = _("This exam paper has no such question.")
+    UNKNOWN_CHOICE = _("Choose one of the answers offered for each question.")
+    ONE_ANSWER = _("Choose exactly one answer to a single-choice or true-or-false question.")
+    ALREADY_SUBMITTED = _("This exam attempt has already been submitted and cannot be changed.")
+    TIME_UP = _(
+        "The time limit has passed: the attempt was scored with the answers saved before it."
+    )

@@ -1,6 +1,37 @@
 """Reads of the learning app. Import from here: `from lms.selectors import ...`."""
 
-from lms.selectors.exams import exam_best_passed_score
+from lms.selectors.dashboard import (
+    course_progress_for,
+    enrollment_for,
+    learner_dashboard,
+    lesson_progress_for,
+)
+from lms.selectors.exams import (
+    exam_attempt_is_due,
+    exam_attempt_of_learner,
+    exam_attempts,
+    exam_best_passed_score,
+    exam_enrollment,
+    exam_open_attempt,
+    exam_overview,
+    exam_paper,
+    exam_result,
+)
 from lms.selectors.lessons import course_lesson_ids
 
-__all__ = ["course_lesson_ids", "exam_best_passed_score"]
+__all__ = [
+    "course_lesson_ids",
+    "course_progress_for",
+    "enrollment_for",
+    "exam_attempt_is_due",
+    "exam_attempt_of_learner",
+    "exam_attempts",
+    "exam_best_passed_score",
+    "exam_enrollment",
+    "exam_open_attempt",
+    "exam_overview",
+    "exam_paper",
+    "exam_result",
+    "learner_dashboard",
+    "lesson_progress_for",
+]

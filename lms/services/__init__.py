@@ -2,6 +2,12 @@
 
 from lms.services.completion import enrollment_complete
 from lms.services.enrollment import course_assign, enrollment_create, enrollment_withdraw
+from lms.services.exams import (
+    exam_attempt_expire,
+    exam_attempt_save,
+    exam_attempt_start,
+    exam_attempt_submit,
+)
 from lms.services.progress import checkpoint_answer, heartbeat_record
 
 __all__ = [
@@ -10,5 +16,9 @@ __all__ = [
     "enrollment_complete",
     "enrollment_create",
     "enrollment_withdraw",
+    "exam_attempt_expire",
+    "exam_attempt_save",
+    "exam_attempt_start",
+    "exam_attempt_submit",
     "heartbeat_record",
 ]

@@ -88,21 +88,23 @@ def heartbeat_record(
     learner: User,
     lesson_id: int,
     video: VideoReport | None = None,
+    restart: bool = False,
     now: datetime | None = None,
 ) -> HeartbeatResult:
     """Credit real study time for a visible lesson page: two reads and one small write.
 
-    The write is conditional on the previous beat's time, so of two racing beats
-    only one is credited.
+    `restart` (the page was hidden, or has just opened) starts the clock anew
+    without credit. The write is conditional on the previous beat's time, so of two
+    racing beats only one is credited.
     """
     now = now or timezone.now()
     progress = _progress_for_beat(learner=learner, lesson_id=lesson_id)
     rule = LessonRule.for_lesson(progress.lesson)
     last = max(filter(None, [progress.last_beat_at, progress.learner_last_beat]), default=None)
-    credited = credit_seconds(now=now, last_beat_at=last)
+    credited = 0 if restart else credit_seconds(now=now, last_beat_at=last)
     videos = progress.video_segments
     if video is not None:
-        elapsed = (now - last).total_seconds() if last else 0.0
+        elapsed = (now - last).total_seconds() if last and not restart else 0.0
         videos = _merge_video(progress=progress, report=video, elapsed=elapsed)
     study_seconds = progress.study_seconds + credited
     newly_complete = progress.completed_at is None and rule.met(

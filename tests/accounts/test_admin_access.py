@@ -47,6 +47,11 @@ def course_data(category):
             "subject_type": SubjectType.PROFESSIONAL,
             "estimated_minutes": "120",
             "language": ContentLanguage.CHINESE,
+            "exam_question_count": "0",
+            "exam_pass_mark": "60",
+            "exam_max_attempts": "3",
+            "exam_time_limit_minutes": "",
+            "exam_retry_wait_minutes": "0",
             "seo_title": "",
             "search_description": "",
         }

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -113,7 +114,7 @@ class TestSignupJourney:
         client.logout()
         response = client.post(LOGIN_URL, {"login": "dawa@example.cn", "password": PASSWORD})
         assert response.status_code == 302
-        assert response.url == reverse("accounts:profile")
+        assert response.url == reverse(settings.LOGIN_REDIRECT_URL)
         assert client.session["_auth_user_id"] == str(user.pk)
         response = client.get(reverse("accounts:profile"))
         assert response.status_code == 200

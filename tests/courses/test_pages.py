@@ -66,6 +66,11 @@ class TestPageTree(WagtailPageTestCase):
                     "subject_type": SubjectType.PROFESSIONAL,
                     "estimated_minutes": 180,
                     "language": "zh-hans",
+                    "exam_question_count": "0",
+                    "exam_pass_mark": "60",
+                    "exam_max_attempts": "3",
+                    "exam_time_limit_minutes": "",
+                    "exam_retry_wait_minutes": "0",
                 }
             ),
         )

@@ -1,0 +1,72 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Department, Institution, User
+from courses.models import CoursePage
+
+
+class HeartbeatForm(forms.Form):
+    """A heartbeat from a visible lesson page; the video part is optional."""
+
+    lesson = forms.IntegerField(min_value=1)
+    restart = forms.BooleanField(required=False)
+    video_block = forms.CharField(required=False, max_length=64)
+    video_start = forms.FloatField(required=False, min_value=0)
+    video_end = forms.FloatField(required=False, min_value=0)
+    video_duration = forms.FloatField(required=False, min_value=0)
+
+    def clean(self):
+        cleaned = super().clean()
+        video = [cleaned.get(f"video_{k}") for k in ("start", "end", "duration")]
+        if cleaned.get("video_block") and any(v is None for v in video):
+            raise forms.ValidationError(_("A video report needs its start, end and length."))
+        return cleaned
+
+
+class CheckpointForm(forms.Form):
+    lesson = forms.IntegerField(min_value=1)
+    block = forms.CharField(max_length=64)
+    answer = forms.TypedMultipleChoiceField(coerce=int, choices=[(i, i) for i in range(8)])
+
+
+class AssignForm(forms.Form):
+    """Assign a course to one person, a department or an institution subtree."""
+
+    course = forms.ModelChoiceField(label=_("Course"), queryset=CoursePage.objects.none())
+    person = forms.EmailField(label=_("One person (e-mail)"), required=False)
+    department = forms.ModelChoiceField(
+        label=_("A department"), queryset=Department.objects.none(), required=False
+    )
+    institution = forms.ModelChoiceField(
+        label=_("An institution and everything under it"),
+        queryset=Institution.objects.none(),
+        required=False,
+    )
+    due_date = forms.DateField(
+        label=_("Due date"), widget=forms.DateInput(attrs={"type": "date"}), required=False
+    )
+
+    def __init__(self, *args, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = CoursePage.objects.live().order_by("title")
+        self.fields["institution"].queryset = institutions.order_by("path")
+        self.fields["department"].queryset = Department.objects.filter(
+            institution__in=institutions
+        ).select_related("institution")
+        self.institutions = institutions
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = [f for f in ("person", "department", "institution") if cleaned.get(f)]
+        if len(chosen) != 1:
+            raise forms.ValidationError(
+                _("Choose exactly one: a person, a department or an institution.")
+            )
+        if cleaned.get("person"):
+            user = User.objects.filter(
+                email__iexact=cleaned["person"], institution__in=self.institutions
+            ).first()
+            if user is None:
+                self.add_error("person", _("No member of your institutions has this e-mail."))
+            cleaned["person_user"] = user
+        return cleaned

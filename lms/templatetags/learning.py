@@ -1,0 +1,51 @@
+"""Learning state on course and lesson pages.
+
+Course pages live in `courses`, which must not import the learning app; their
+templates ask for the learner's state through these tags instead.
+"""
+
+from django import template
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from lms.selectors import course_progress_for, enrollment_for, lesson_progress_for
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def course_learning(context, course):
+    """The learner's enrolment in the course and its progress, or None."""
+    enrollment = enrollment_for(learner=context["request"].user, course=course)
+    if enrollment is None:
+        return None
+    return course_progress_for(enrollments=[enrollment])[0]
+
+
+@register.simple_tag(takes_context=True)
+def lesson_learning(context, lesson):
+    return lesson_progress_for(learner=context["request"].user, lesson=lesson)
+
+
+@register.filter
+def study_time(seconds) -> str:
+    """Seconds as hours and minutes for people ("1 h 5 min")."""
+    minutes = int(seconds or 0) // 60
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return ngettext("%(minutes)s min", "%(minutes)s min", minutes) % {"minutes": minutes}
+
+
+@register.filter
+def checkpoint_answer_of(progress, block_id):
+    """The learner's recorded answer to a checkpoint block, if any."""
+    if progress is None:
+        return None
+    return progress.checkpoints.get(block_id)
+
+
+@register.simple_tag
+def heartbeat_interval() -> int:
+    return settings.SNOWLAND_HEARTBEAT_INTERVAL_SECONDS

@@ -1,0 +1,208 @@
+"""Thin views: parse the request, call a service or selector, answer."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import Institution, User
+from accounts.selectors import institution_subtree, institutions_in_hr_scope
+from courses.models import CoursePage, LessonPage
+from lms.errors import AssignmentNotAllowed
+from lms.forms import AssignForm, CheckpointForm, HeartbeatForm
+from lms.models import Enrollment, LessonProgress
+from lms.selectors import learner_dashboard
+from lms.services import (
+    checkpoint_answer,
+    course_assign,
+    enrollment_create,
+    enrollment_withdraw,
+    heartbeat_record,
+)
+from lms.services.progress import VideoReport, lesson_open
+
+# Heartbeats are tiny; anything bigger is not one.
+MAX_BEAT_BYTES = 2048
+
+
+def _json_error(message, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": str(message)}, status=status)
+
+
+def _json_body(request) -> dict | None:
+    if len(request.body) > MAX_BEAT_BYTES:
+        return None
+    try:
+        data = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _messages_of(error: ValidationError) -> str:
+    return " ".join(str(m) for m in error.messages)
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    return render(request, "lms/dashboard.html", learner_dashboard(learner=request.user))
+
+
+@login_required
+@require_POST
+def enrol(request, course_id: int):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    try:
+        enrollment_create(learner=request.user, course=course)
+    except ValidationError as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, _("You are enrolled. Open the first lesson to begin."))
+    return redirect(course.url)
+
+
+@login_required
+@require_POST
+def withdraw(request, course_id: int):
+    enrollment = get_object_or_404(Enrollment, learner=request.user, course_id=course_id)
+    try:
+        enrollment_withdraw(enrollment=enrollment, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, _messages_of(error))
+    else:
+        messages.success(request, _("You have withdrawn. Your progress is kept if you return."))
+    return redirect("lms:dashboard")
+
+
+@require_POST
+def lesson_opened(request, lesson_id: int):
+    if not request.user.is_authenticated:
+        return _json_error(_("Please log in."), status=401)
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    progress = lesson_open(learner=request.user, lesson=lesson)
+    if progress is None:
+        return _json_error(_("You are not enrolled in this course."), status=404)
+    return JsonResponse(
+        {
+            "study_seconds": progress.study_seconds,
+            "lesson_complete": progress.completed_at is not None,
+        }
+    )
+
+
+@require_POST
+def heartbeat(request):
+    if not request.user.is_authenticated:
+        return _json_error(_("Please log in."), status=401)
+    data = _json_body(request)
+    form = HeartbeatForm(data)
+    if data is None or not form.is_valid():
+        return _json_error(_("The study report is malformed."))
+    beat = form.cleaned_data
+    video = None
+    if beat["video_block"]:
+        video = VideoReport(
+            block_id=beat["video_block"],
+            start=beat["video_start"],
+            end=beat["video_end"],
+            duration=beat["video_duration"],
+        )
+    try:
+        result = heartbeat_record(
+            learner=request.user, lesson_id=beat["lesson"], video=video, restart=beat["restart"]
+        )
+    except LessonProgress.DoesNotExist:
+        return _json_error(_("You are not enrolled in this lesson's course."), status=404)
+    except ValidationError as error:
+        return _json_error(_messages_of(error))
+    return JsonResponse(
+        {
+            "credited_seconds": result.credited_seconds,
+            "study_seconds": result.study_seconds,
+            "lesson_complete": result.lesson_complete,
+            "course_complete": result.course_complete,
+        }
+    )
+
+
+@require_POST
+def checkpoint(request):
+    """Answers come from the page's script (JSON back) or, without it, a plain form
+    post (back to the lesson, with the outcome as a message)."""
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not request.user.is_authenticated:
+        return _json_error(_("Please log in."), status=401)
+    form = CheckpointForm(request.POST)
+    if not form.is_valid():
+        return _json_error(_("Choose one of the offered answers."))
+    lesson_id = form.cleaned_data["lesson"]
+    try:
+        result = checkpoint_answer(
+            learner=request.user,
+            lesson_id=lesson_id,
+            block_id=form.cleaned_data["block"],
+            answer=form.cleaned_data["answer"],
+        )
+    except LessonProgress.DoesNotExist:
+        return _json_error(_("You are not enrolled in this lesson's course."), status=404)
+    except ValidationError as error:
+        return _json_error(_messages_of(error))
+    if not wants_json:
+        messages.info(request, _("Correct.") if result.correct else _("Not quite."))
+        return redirect(get_object_or_404(LessonPage, pk=lesson_id).url)
+    return JsonResponse(
+        {
+            "correct": result.correct,
+            "explanation": result.explanation,
+            "lesson_complete": result.lesson_complete,
+        }
+    )
+
+
+def _assignable_institutions(user):
+    if user.is_superuser:
+        return Institution.objects.all()
+    if not user.has_perm("accounts.assign_courses"):
+        raise PermissionDenied
+    return institutions_in_hr_scope(user=user)
+
+
+@login_required
+def assign(request):
+    institutions = _assignable_institutions(request.user)
+    form = AssignForm(request.POST or None, institutions=institutions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if data.get("person_user"):
+            learners = [data["person_user"]]
+        elif data.get("department"):
+            learners = list(User.objects.filter(department=data["department"], is_active=True))
+        else:
+            learners = list(
+                User.objects.filter(
+                    institution__in=institution_subtree(root=data["institution"]), is_active=True
+                )
+            )
+        try:
+            enrollments = course_assign(
+                course=data["course"],
+                learners=learners,
+                due_date=data["due_date"],
+                assigned_by=request.user,
+            )
+        except (AssignmentNotAllowed, ValidationError) as error:
+            form.add_error(None, _messages_of(error))
+        else:
+            messages.success(
+                request,
+                _("Assigned “%(course)s” to %(count)d people.")
+                % {"course": data["course"].title, "count": len(enrollments)},
+            )
+            return redirect("lms:assign")
+    return render(request, "lms/assign.html", {"form": form})
