@@ -21,12 +21,22 @@ install: system-deps
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
 	$(UV) sync --frozen
 
-# gettext compiles the translations; installed when missing (Debian, as root).
+# gettext compiles the translations; Debian's chromium (and CJK fonts for the Chinese
+# pages) runs the browser journey tests (tests/e2e), which Playwright never downloads.
+# Installed when missing (Debian, as root).
 system-deps:
 	@command -v msgfmt >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && apt-get install -y -qq gettext >/dev/null; \
 	  else echo "Please install GNU gettext (Debian/Ubuntu: sudo apt-get install gettext)"; exit 1; fi; }
+	@missing=""; \
+	  [ -x /usr/bin/chromium ] || missing="chromium"; \
+	  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "Please install$$missing for the browser tests (Debian/Ubuntu: sudo apt-get install$$missing); they are skipped without chromium"; fi; \
+	  fi
 
 messages: install
 	$(MANAGE) compilemessages --ignore=.venv --verbosity 0
