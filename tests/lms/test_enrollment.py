@@ -1,6 +1,7 @@
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.choices import Profession, TitleLevel
 from courses.models import AudienceProfession, AudienceTitleLevel
@@ -88,7 +89,7 @@ def test_hr_officer_assigns_within_scope_only(course, institutions):
     hr_scope_grant(user=officer, institution=institutions["county_a"])
     inside = UserFactory(institution=institutions["township_a"])
     outside = UserFactory(institution=institutions["hospital_b"])
-    due = date.today() + timedelta(days=30)
+    due = timezone.localdate() + timedelta(days=30)
     [assigned] = course_assign(course=course, learners=[inside], due_date=due, assigned_by=officer)
     assert assigned.source == EnrollmentSource.ASSIGNED
     assert assigned.due_date == due
