@@ -141,11 +141,26 @@ def _score(attempt: ExamAttempt) -> Decimal:
     return Decimal(right * 10000 // len(scored)) / 100
 
 
-def _finish(attempt: ExamAttempt, *, submitted_at: datetime) -> None:
+def _still_open(attempt: ExamAttempt):
+    """The attempt's row if nobody has submitted it yet. Every write goes through this
+    condition, so of two racing requests only one changes the attempt, with or
+    without row locks (SQLite has none)."""
+    return ExamAttempt.objects.filter(pk=attempt.pk, submitted_at__isnull=True)
+
+
+def _finish(attempt: ExamAttempt, *, submitted_at: datetime) -> bool:
+    """Score and close the attempt; False if another request closed it first."""
     attempt.submitted_at = submitted_at
     attempt.score = _score(attempt)
     attempt.passed = attempt.score >= attempt.enrollment.course.exam_pass_mark
-    attempt.save(update_fields=["answers", "submitted_at", "score", "passed"])
+    return bool(
+        _still_open(attempt).update(
+            answers=attempt.answers,
+            submitted_at=attempt.submitted_at,
+            score=attempt.score,
+            passed=attempt.passed,
+        )
+    )
 
 
 def _locked(attempt: ExamAttempt) -> ExamAttempt:
@@ -171,7 +186,8 @@ def exam_attempt_expire(*, attempt: ExamAttempt, now: datetime | None = None) ->
         attempt = _locked(attempt)
         if not exam_attempt_is_due(attempt=attempt, now=now):
             return attempt  # submitted meanwhile
-        _finish(attempt, submitted_at=attempt.deadline)
+        if not _finish(attempt, submitted_at=attempt.deadline):
+            return _locked(attempt)
     _after_scoring(attempt)
     return attempt
 
@@ -228,11 +244,14 @@ def exam_attempt_save(
         attempt = _locked(attempt)
         if attempt.submitted_at is not None:
             raise ExamRejected(ExamRejected.ALREADY_SUBMITTED, code="submitted")
-        if not exam_attempt_is_due(attempt=attempt, now=now):
+        if exam_attempt_is_due(attempt=attempt, now=now):
+            if not _finish(attempt, submitted_at=attempt.deadline):
+                raise ExamRejected(ExamRejected.ALREADY_SUBMITTED, code="submitted")
+        else:
             attempt.answers = _validated_answers(attempt=attempt, answers=answers)
-            attempt.save(update_fields=["answers"])
+            if not _still_open(attempt).update(answers=attempt.answers):
+                raise ExamRejected(ExamRejected.ALREADY_SUBMITTED, code="submitted")
             return attempt
-        _finish(attempt, submitted_at=attempt.deadline)
     _after_scoring(attempt)
     return attempt
 
@@ -256,6 +275,7 @@ def exam_attempt_submit(
         else:
             attempt.answers = _validated_answers(attempt=attempt, answers=answers)
             submitted_at = min(now, attempt.deadline) if attempt.deadline else now
-        _finish(attempt, submitted_at=submitted_at)
+        if not _finish(attempt, submitted_at=submitted_at):
+            raise ExamRejected(ExamRejected.ALREADY_SUBMITTED, code="submitted")
     _after_scoring(attempt)
     return attempt

@@ -231,12 +231,12 @@ def test_a_new_learner_signs_up_studies_and_completes_a_course(
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch)
+        context = browser.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        context.set_default_timeout(10_000)
+        page = context.new_page()
         try:
-            context = browser.new_context(
-                base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-            )
-            context.set_default_timeout(10_000)
-            page = context.new_page()
             page.on("pageerror", lambda error: page_errors.append(str(error)))
             page.on(
                 "response",

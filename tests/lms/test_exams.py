@@ -140,12 +140,9 @@ def test_papers_are_drawn_at_random_with_the_system_random_source(course, monkey
     ]
     assert len(sources) == 12
     assert len({tuple(item["id"] for item in paper) for paper in papers}) > 1
-    orders = Counter(tuple(item["choices"]) for paper in papers for item in paper[:1])
-    assert len({frozenset(order) for order in orders}) <= len(orders)
-    shown_first = {
-        (item["id"], item["choices"][0]) for paper in papers for item in paper
-    }  # which choice comes first varies across papers
-    assert len(shown_first) > len({item_id for item_id, _first in shown_first})
+    # The same question shows its choices in different orders on different papers.
+    shown_first = {(item["id"], item["choices"][0]) for paper in papers for item in paper}
+    assert len(shown_first) > len({question_id for question_id, _first in shown_first})
 
 
 def test_true_false_keeps_the_authors_order(course, enrollment):
@@ -173,12 +170,14 @@ def test_equal_remainders_share_the_extra_question_at_random():
     groups = {"a": ["a1", "a2"], "b": ["b1", "b2"]}
     counts = Counter()
     for seed in range(40):
-        paper = exam_services._stratified_sample(groups, 3, random.Random(seed))
+        rng = random.Random(seed)  # noqa: S311 - seeded so that the test repeats exactly
+        paper = exam_services._stratified_sample(groups, 3, rng)
         assert len(set(paper)) == 3
         per_topic = Counter(q[0] for q in paper)
         assert sorted(per_topic.values()) == [1, 2]
         counts[per_topic.most_common(1)[0][0]] += 1
-    assert counts["a"] and counts["b"]
+    assert counts["a"] > 0
+    assert counts["b"] > 0
 
 
 def test_a_bank_with_too_few_usable_questions_refuses_to_start(course, enrollment):
@@ -317,6 +316,19 @@ def test_a_submitted_attempt_cannot_change(enrollment, bank):
     attempt.refresh_from_db()
     assert attempt.score == Decimal("0.00")
     assert attempt.answers == {str(k): v for k, v in answers(attempt, 0).items()}
+
+
+def test_of_two_racing_submissions_only_one_counts(enrollment, bank, monkeypatch):
+    attempt = exam_attempt_start(enrollment=enrollment, now=T0)
+    stale = ExamAttempt.objects.select_related("enrollment__course").get(pk=attempt.pk)
+    exam_attempt_submit(attempt=attempt, answers=answers(attempt, 0), now=T0)
+    # The loser read the row before the winner wrote it (no row locks on SQLite).
+    monkeypatch.setattr(exam_services, "_locked", lambda _attempt: stale)
+    with pytest.raises(ExamRejected) as error:
+        exam_attempt_submit(attempt=attempt, answers=answers(attempt, 3), now=T0)
+    assert messages_of(error) == [str(ExamRejected.ALREADY_SUBMITTED)]
+    attempt.refresh_from_db()
+    assert attempt.score == Decimal("0.00")
 
 
 # --- Time limit --------------------------------------------------------------------
@@ -639,3 +651,16 @@ def test_an_author_cannot_save_a_badly_formed_question(admin_client, course):
     assert admin_client.post(url, good).status_code == 302
     question = Question.objects.get()
     assert [(c.text, c.correct) for c in question.choices.all()] == [("甲", True), ("乙", False)]
+
+
+def test_the_question_bank_lists_filters_and_searches(admin_client, course):
+    QuestionFactory(course=course, text="高原肺水肿的处理", kind=QuestionKind.SINGLE)
+    QuestionFactory(course=course, text="糖尿病足的护理", kind=QuestionKind.MULTIPLE)
+    url = reverse("wagtailsnippets_courses_question:list")
+    response = admin_client.get(url, {"course": course.pk, "kind": QuestionKind.SINGLE})
+    assert response.status_code == 200
+    assert "高原肺水肿" in response.content.decode()
+    assert "糖尿病足" not in response.content.decode()
+    found = admin_client.get(url, {"q": "水肿"}).content.decode()
+    assert "高原肺水肿" in found
+    assert "糖尿病足" not in found
