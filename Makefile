@@ -16,6 +16,7 @@ help:
 	@echo "make run    install, migrate, load demo content and serve on http://127.0.0.1:8000"
 	@echo "make test   install and run the whole suite (SQLite, then PostgreSQL if it answers)"
 	@echo "make lint   ruff, djlint, import-linter and the migrations check"
+	@echo "make bench  benchmarks, as ratios against a baseline from the same run"
 
 install: system-deps
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -73,6 +74,10 @@ test-postgres:
 	else \
 	  echo "PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL run is skipped"; \
 	fi
+
+# Benchmarks report ratios against a baseline measured in the same run.
+bench: messages
+	$(RUN) pytest benchmarks -q -s -p no:cacheprovider
 
 worker: install
 	$(RUN) celery -A config.celery_app worker --loglevel=INFO

@@ -262,7 +262,7 @@ def test_a_new_learner_signs_up_studies_and_completes_a_course(
 
             # One wrong answer of two fails a 100 % pass mark.
             take_exam(page, attempt=1, wrong={next(iter(BANK))})
-            verdict = page.locator(".callout-title")
+            verdict = page.locator("main > .callout > .callout-title")
             expect(verdict).to_have_text(zh("Not passed"))
             expect(page.locator("main")).to_contain_text("50.00%")
             expect(page.locator(".exam-review > li")).to_have_count(len(BANK))
