@@ -24,12 +24,21 @@ _CONTENT_EDITING = ["wagtailadmin.access_admin"]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.LEARNER: [],
-    Role.COURSE_AUTHOR: [*_CONTENT_EDITING],
+    Role.COURSE_AUTHOR: [
+        *_CONTENT_EDITING,
+        "courses.add_question",
+        "courses.change_question",
+        "courses.view_question",
+    ],
     Role.REVIEWER: [
         *_CONTENT_EDITING,
         "courses.add_coursecategory",
         "courses.change_coursecategory",
         "courses.view_coursecategory",
+        "courses.add_question",
+        "courses.change_question",
+        "courses.delete_question",
+        "courses.view_question",
     ],
     Role.HR_OFFICER: [
         "wagtailadmin.access_admin",
@@ -63,6 +72,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "courses.change_coursecategory",
         "courses.delete_coursecategory",
         "courses.view_coursecategory",
+        "courses.add_question",
+        "courses.change_question",
+        "courses.delete_question",
+        "courses.view_question",
         "wagtailcore.add_workflow",
         "wagtailcore.change_workflow",
         "wagtailcore.add_task",

@@ -244,3 +244,5 @@ SNOWLAND_HEARTBEAT_CAP_SECONDS = 45
 SNOWLAND_HEARTBEAT_INTERVAL_SECONDS = 30
 # Scales every lesson's minimum study time; only tests and demos lower it.
 SNOWLAND_STUDY_TIME_SCALE = env.float("SNOWLAND_STUDY_TIME_SCALE", default=1.0)
+# A submission this late after an exam's time limit still counts (slow links).
+SNOWLAND_EXAM_GRACE_SECONDS = 30

@@ -20,15 +20,10 @@ from lms.errors import ExamNotAllowed
 from lms.models import Enrollment, EnrollmentStatus, ExamAttempt, LessonProgress
 from lms.selectors.lessons import course_lesson_ids
 
-# A submission that arrives this long after the deadline still counts: the learner
-# pressed the button in time and a slow link delivered it late.
-DEFAULT_EXAM_GRACE_SECONDS = 30
-
-
 def exam_grace() -> timedelta:
-    return timedelta(
-        seconds=getattr(settings, "SNOWLAND_EXAM_GRACE_SECONDS", DEFAULT_EXAM_GRACE_SECONDS)
-    )
+    """A submission this long after the deadline still counts: the learner pressed
+    the button in time and a slow link delivered it late."""
+    return timedelta(seconds=settings.SNOWLAND_EXAM_GRACE_SECONDS)
 
 
 def exam_attempt_is_due(*, attempt: ExamAttempt, now: datetime) -> bool:
