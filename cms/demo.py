@@ -7,12 +7,13 @@ nothing (and never overwrites what an editor changed since).
 import html
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 from wagtail.images import get_image_model
@@ -38,7 +39,12 @@ from courses.models import (
     CourseIndexPage,
     CoursePage,
     LessonPage,
+    Question,
+    QuestionChoice,
 )
+from lms.models import Enrollment
+from lms.services import course_assign, enrollment_create, heartbeat_record
+from lms.services.progress import lesson_open
 
 DEMO_PASSWORD = "Snowland-Demo-2026"  # noqa: S105 (printed for the demo; never a real account)
 
@@ -345,6 +351,7 @@ def _courses(catalogue: CourseIndexPage, categories: dict[str, CourseCategory]) 
                 subject_type=spec["subject_type"],
                 language=spec.get("language", "zh-hans"),
                 estimated_minutes=lessons_minutes,
+                exam_question_count=demo_content.EXAMS.get(spec["slug"], (0, []))[0],
                 enrolment_opens=date(2026, 1, 1),
                 enrolment_closes=date(2027, 12, 31),
                 cover_image=_cover_image(
@@ -372,6 +379,49 @@ def _courses(catalogue: CourseIndexPage, categories: dict[str, CourseCategory]) 
                 page_publish(page=lesson)
         courses.append(course)
     return courses
+
+
+def _question_banks(courses: list[CoursePage]) -> None:
+    by_slug = {course.slug: course for course in courses}
+    for slug, (_count, questions) in demo_content.EXAMS.items():
+        course = by_slug.get(slug)
+        if course is None or Question.objects.filter(course=course).exists():
+            continue
+        for kind, text, choices, explanation in questions:
+            question = Question(
+                course=course, kind=kind, text=text, explanation=_paragraphs_html([explanation])
+            )
+            for position, (choice, correct) in enumerate(choices):
+                question.choices.add(
+                    QuestionChoice(sort_order=position, text=choice, correct=correct)
+                )
+            question.save()
+
+
+def _learning(users: list[User], courses: list[CoursePage]) -> None:
+    """The demo learner has studied one lesson for real (through the heartbeat rule)
+    and has a course assigned by the county's HR officer."""
+    learner = next(u for u in users if u.email == DEMO_USERS[0].email)
+    if Enrollment.objects.filter(learner=learner).exists():
+        return
+    by_slug = {course.slug: course for course in courses}
+    studying = by_slug["high-altitude-illness"]
+    enrollment_create(learner=learner, course=studying)
+    first_lesson = LessonPage.objects.live().child_of(studying).order_by("path").first()
+    lesson_open(learner=learner, lesson=first_lesson)
+    start = timezone.now() - timedelta(hours=2)
+    beats = first_lesson.required_study_minutes * 2 + 1
+    for n in range(beats):  # a heartbeat every 30 s, as the lesson page sends them
+        heartbeat_record(
+            learner=learner, lesson_id=first_lesson.pk, now=start + timedelta(seconds=30 * n)
+        )
+    hr_officer = next(u for u in users if u.email == "hr@demo.snowland-cme.cn")
+    course_assign(
+        course=by_slug["cpr-basic-life-support"],
+        learners=[learner],
+        due_date=timezone.localdate() + timedelta(days=30),
+        assigned_by=hr_officer,
+    )
 
 
 def _home_content(home: HomePage, courses: list[CoursePage]) -> None:
@@ -431,6 +481,8 @@ def demo_seed() -> list[User]:
     institutions = _institutions()
     users = _users(institutions)
     courses = _courses(catalogue, _categories())
+    _question_banks(courses)
+    _learning(users, courses)
     home = HomePage.objects.get(pk=home.pk)
     _home_content(home, courses)
     _standard_pages(home)

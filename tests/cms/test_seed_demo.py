@@ -69,3 +69,21 @@ def test_demo_site_serves_home_and_catalogue_in_chinese(client):
         assert spec["title"] in html
     assert 'lang="zh-hans"' in html
     assert "课程" in html  # interface text is Chinese by default
+
+
+def test_demo_learner_has_real_progress_and_an_assignment(client):
+    from courses.models import Question
+    from lms.models import Enrollment, EnrollmentSource, LessonProgress
+
+    call_command("seed_demo", verbosity=0)
+    learner = User.objects.get(email=DEMO_USERS[0].email)
+    enrollments = Enrollment.objects.filter(learner=learner)
+    assert enrollments.count() == 2
+    assigned = enrollments.get(source=EnrollmentSource.ASSIGNED)
+    assert assigned.due_date is not None
+    [progress] = LessonProgress.objects.filter(enrollment__learner=learner)
+    assert progress.completed_at is not None
+    assert progress.study_seconds >= progress.lesson.required_study_minutes * 60
+    assert Question.objects.count() == sum(len(q) for _n, q in demo_content.EXAMS.values())
+    client.login(email=learner.email, password=DEMO_PASSWORD)
+    assert len(client.get("/learn/").context["in_progress"]) == 2

@@ -46,3 +46,17 @@ def fast_study(settings):
     settings.SNOWLAND_STUDY_TIME_SCALE = 0.02
     settings.SNOWLAND_HEARTBEAT_INTERVAL_SECONDS = 1
 
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _debug_pg_sessions():
+    yield
+    import threading
+
+    import psycopg
+
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres") as c:
+        rows = c.execute(
+            "select pid, state, now()-backend_start, now()-state_change, query from pg_stat_activity where datname='test_snowland'"
+        ).fetchall()
+    print("\nPGSESSIONS", rows, [t.name for t in threading.enumerate()])
