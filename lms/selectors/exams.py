@@ -20,6 +20,7 @@ from lms.errors import ExamNotAllowed
 from lms.models import Enrollment, EnrollmentStatus, ExamAttempt, LessonProgress
 from lms.selectors.lessons import course_lesson_ids
 
+
 def exam_grace() -> timedelta:
     """A submission this long after the deadline still counts: the learner pressed
     the button in time and a slow link delivered it late."""
