@@ -4,7 +4,7 @@ from lms.selectors.dashboard import (
     course_progress_for,
     enrollment_for,
     learner_dashboard,
-    lesson_progress_for,
+    lesson_state_for,
 )
 from lms.selectors.exams import (
     exam_attempt_is_due,
@@ -33,5 +33,5 @@ __all__ = [
     "exam_paper",
     "exam_result",
     "learner_dashboard",
-    "lesson_progress_for",
+    "lesson_state_for",
 ]

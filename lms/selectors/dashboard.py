@@ -1,5 +1,6 @@
 """The learner's "My learning" page, in a fixed number of queries."""
 
+import math
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -8,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from courses.models import CoursePage, LessonPage
 from lms.models import Enrollment, EnrollmentStatus, LessonProgress
+from lms.rules import LessonRule
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,25 @@ def enrollment_for(*, learner: User, course: CoursePage) -> Enrollment | None:
     return Enrollment.objects.filter(learner=learner, course=course).first()
 
 
-def lesson_progress_for(*, learner: User, lesson: LessonPage) -> LessonProgress | None:
+@dataclass(frozen=True)
+class LessonState:
+    """What a lesson page shows the learner: whether study is recorded, and how far."""
+
+    progress: LessonProgress | None  # unsaved (zero) until the page's script opens it
+    course_completed: bool = False
+    required_minutes: int = 0  # as the completion rule counts them (scaled in demos)
+
+    @property
+    def tracked(self) -> bool:
+        return self.progress is not None
+
+
+def lesson_state_for(*, learner: User, lesson: LessonPage) -> LessonState:
+    """One query when the learner has opened the lesson before, two on a first visit."""
     if not learner.is_authenticated:
-        return None
-    return (
+        return LessonState(progress=None)
+    minutes = math.ceil(LessonRule.for_lesson(lesson).required_seconds / 60)
+    progress = (
         LessonProgress.objects.filter(
             enrollment__learner=learner,
             enrollment__status=EnrollmentStatus.ACTIVE,
@@ -114,4 +131,18 @@ def lesson_progress_for(*, learner: User, lesson: LessonPage) -> LessonProgress 
         )
         .select_related("enrollment")
         .first()
+    )
+    if progress is not None:
+        return LessonState(progress=progress, required_minutes=minutes)
+    enrollment = (
+        Enrollment.objects.filter(learner=learner, course__path=lesson.path[: -lesson.steplen])
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .first()
+    )
+    if enrollment is None:
+        return LessonState(progress=None)
+    if enrollment.status == EnrollmentStatus.COMPLETED:
+        return LessonState(progress=None, course_completed=True)
+    return LessonState(
+        progress=LessonProgress(enrollment=enrollment, lesson=lesson), required_minutes=minutes
     )

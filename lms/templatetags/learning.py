@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lms.selectors import course_progress_for, enrollment_for, lesson_progress_for
+from lms.selectors import course_progress_for, enrollment_for, lesson_state_for
 
 register = template.Library()
 
@@ -25,7 +25,7 @@ def course_learning(context, course):
 
 @register.simple_tag(takes_context=True)
 def lesson_learning(context, lesson):
-    return lesson_progress_for(learner=context["request"].user, lesson=lesson)
+    return lesson_state_for(learner=context["request"].user, lesson=lesson)
 
 
 @register.filter

@@ -27,12 +27,22 @@
     }).then(function (r) { return r.ok ? r.json() : null; }).catch(function () { return null; });
   }
 
+  // Study time in the page's language ("5分钟", "1 hr 5 min"), like the server's text.
+  function unit(name) {
+    try {
+      return new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "unit", unit: name, unitDisplay: "short" });
+    } catch (e) {
+      return { format: function (n) { return n + (name === "hour" ? " h" : " min"); } };
+    }
+  }
+  var asMinutes = unit("minute"), asHours = unit("hour");
+
   function show(result) {
     if (!result) return;
     var studied = document.querySelector("[data-studied]");
     if (studied && result.study_seconds !== undefined) {
       var minutes = Math.floor(result.study_seconds / 60);
-      studied.textContent = minutes >= 60 ? Math.floor(minutes / 60) + " h " + (minutes % 60) + " min" : minutes + " min";
+      studied.textContent = minutes >= 60 ? asHours.format(Math.floor(minutes / 60)) + " " + asMinutes.format(minutes % 60) : asMinutes.format(minutes);
     }
     if (result.lesson_complete) {
       var done = document.querySelector("[data-complete-text]");

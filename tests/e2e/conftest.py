@@ -2,11 +2,22 @@
 
 Playwright never downloads a browser here: `make system-deps` installs Debian's
 chromium, and a machine without it skips these tests and says why.
+
+Inside `with sync_playwright()` Django refuses ORM calls (SynchronousOnlyOperation:
+Playwright keeps an event loop in the test's thread). Read what the browser part needs
+before it, and check the database after it. DJANGO_ALLOW_ASYNC_UNSAFE would silence
+the refusal, but each ORM call there then runs on a second connection that nothing
+closes (PostgreSQL then cannot drop the test database).
 """
 
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox (tests run as root in containers), and nothing that calls home.
@@ -32,11 +43,20 @@ def chromium_launch() -> dict:
     return {"executable_path": str(CHROMIUM), "headless": True, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(autouse=True)
-def _orm_beside_playwright(monkeypatch):
-    # Playwright's sync API keeps an event loop in the test's thread, and Django then
-    # refuses ORM calls there (SynchronousOnlyOperation); the test itself is synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@pytest.fixture
+def migration_data(transactional_db):
+    """Put back what migrations made if an earlier transactional test's flush emptied
+    the database: Django's post-migrate rows (content types, permissions, the role
+    groups) and Wagtail's default locale, root page and root collection. On an
+    untouched database it changes nothing."""
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root"))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
 
 
 @pytest.fixture
@@ -47,16 +67,9 @@ def fast_study(settings):
     settings.SNOWLAND_HEARTBEAT_INTERVAL_SECONDS = 1
 
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _debug_pg_sessions():
-    yield
-    import threading
-
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres") as c:
-        rows = c.execute(
-            "select pid, state, now()-backend_start, now()-state_change, query from pg_stat_activity where datname='test_snowland'"
-        ).fetchall()
-    print("\nPGSESSIONS", rows, [t.name for t in threading.enumerate()])
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser journeys run last, after pytest-django has put transactional tests after
+    the others: they are the slowest, and the flush that ends a transactional test
+    (which empties even what migrations made) then comes after every other test."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

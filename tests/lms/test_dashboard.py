@@ -121,3 +121,26 @@ def test_lesson_open_refuses_the_unenrolled(client, catalogue):
     client.force_login(UserFactory())
     assert client.post(f"/learn/lessons/{lessons[0].pk}/open/").status_code == 404
     assert not LessonProgress.objects.exists()
+
+
+def test_first_visit_of_an_enrolled_learner_is_tracked(client, catalogue, learner):
+    course, lessons = course_with_lessons(catalogue, lessons=1)
+    enrolled(learner, course)
+    client.force_login(learner)
+    html = client.get(lessons[0].url).content.decode()
+    assert f'data-lesson="{lessons[0].pk}"' in html
+    assert "js/lesson.js" in html
+    assert not LessonProgress.objects.exists()  # the page's script opens it, not the GET
+
+
+def test_lesson_pages_of_a_completed_course_say_so(client, catalogue, learner):
+    from lms.models import EnrollmentStatus
+
+    course, lessons = course_with_lessons(catalogue, lessons=1)
+    enrollment = enrolled(learner, course)
+    enrollment.status = EnrollmentStatus.COMPLETED
+    enrollment.save()
+    client.force_login(learner)
+    html = client.get(lessons[0].url).content.decode()
+    assert "data-lesson=" not in html
+    assert 'class="notice"' in html
