@@ -4,8 +4,6 @@ import io
 
 import pytest
 from django.core.files.images import ImageFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
@@ -13,6 +11,7 @@ from accounts.choices import Profession
 from courses.choices import ContentLanguage, CreditClass, SubjectType
 from courses.models import AudienceProfession
 from tests.courses.factories import CourseCategoryFactory, CoursePageFactory
+from tests.query_counts import queries_of_repeat_view
 
 pytestmark = pytest.mark.django_db
 
@@ -170,14 +169,6 @@ def _cover():
     return get_image_model().objects.create(title="封面", file=ImageFile(buffer, name="c.png"))
 
 
-def _catalogue_queries(client, url) -> int:
-    client.get(url)  # warm: renditions are generated on first view
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries)
-
-
 # The fixed cost of a catalogue page: the site and three routing steps, the
 # ancestors' aliases and view restrictions (Wagtail's privacy check), the two site
 # settings, the categories for the filter form, the public-pages restriction, the
@@ -193,7 +184,7 @@ def test_catalogue_query_count_does_not_grow_with_courses(
     cover = _cover()
     for n in range(10):
         CoursePageFactory(parent=catalogue, category=category, cover_image=cover, title=f"课{n}")
-    with_ten = _catalogue_queries(client, catalogue.url)
+    with_ten = queries_of_repeat_view(client, catalogue.url)
     for n in range(10, 100):
         CoursePageFactory(parent=catalogue, category=category, cover_image=cover, title=f"课{n}")
     client.get(catalogue.url)
@@ -207,7 +198,7 @@ def test_search_query_count_does_not_grow_with_courses(client, catalogue):
     category = CourseCategoryFactory()
     for n in range(10):
         CoursePageFactory(parent=catalogue, category=category, title=f"高原课程{n}")
-    with_ten = _catalogue_queries(client, catalogue.url + "?q=高原")
+    with_ten = queries_of_repeat_view(client, catalogue.url + "?q=高原")
     for n in range(10, 60):
         CoursePageFactory(parent=catalogue, category=category, title=f"高原课程{n}")
-    assert _catalogue_queries(client, catalogue.url + "?q=高原") == with_ten
+    assert queries_of_repeat_view(client, catalogue.url + "?q=高原") == with_ten
