@@ -43,8 +43,7 @@ from courses.models import (
     QuestionChoice,
 )
 from lms.models import Enrollment
-from lms.services import course_assign, enrollment_create, heartbeat_record
-from lms.services.progress import lesson_open
+from lms.services import course_assign, enrollment_create, heartbeat_record, lesson_open
 
 DEMO_PASSWORD = "Snowland-Demo-2026"  # noqa: S105 (printed for the demo; never a real account)
 

@@ -4,27 +4,30 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import Institution, User
-from accounts.selectors import institution_subtree, institutions_in_hr_scope
 from courses.models import CoursePage, LessonPage
 from lms.errors import AssignmentNotAllowed
 from lms.forms import AssignForm, CheckpointForm, HeartbeatForm
 from lms.models import Enrollment, LessonProgress
-from lms.selectors import learner_dashboard
+from lms.selectors import (
+    assignment_learners,
+    institutions_assignable_by,
+    learner_dashboard,
+)
 from lms.services import (
+    VideoReport,
     checkpoint_answer,
     course_assign,
     enrollment_create,
     enrollment_withdraw,
     heartbeat_record,
+    lesson_open,
 )
-from lms.services.progress import VideoReport, lesson_open
 
 # Heartbeats are tiny; anything bigger is not one.
 MAX_BEAT_BYTES = 2048
@@ -165,30 +168,17 @@ def checkpoint(request):
     )
 
 
-def _assignable_institutions(user):
-    if user.is_superuser:
-        return Institution.objects.all()
-    if not user.has_perm("accounts.assign_courses"):
-        raise PermissionDenied
-    return institutions_in_hr_scope(user=user)
-
-
 @login_required
 def assign(request):
-    institutions = _assignable_institutions(request.user)
+    institutions = institutions_assignable_by(user=request.user)
     form = AssignForm(request.POST or None, institutions=institutions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if data.get("person_user"):
-            learners = [data["person_user"]]
-        elif data.get("department"):
-            learners = list(User.objects.filter(department=data["department"], is_active=True))
-        else:
-            learners = list(
-                User.objects.filter(
-                    institution__in=institution_subtree(root=data["institution"]), is_active=True
-                )
-            )
+        learners = assignment_learners(
+            person=data.get("person_user"),
+            department=data.get("department"),
+            institution=data.get("institution"),
+        )
         try:
             enrollments = course_assign(
                 course=data["course"],

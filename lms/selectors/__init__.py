@@ -1,5 +1,6 @@
 """Reads of the learning app. Import from here: `from lms.selectors import ...`."""
 
+from lms.selectors.assignment import assignment_learners, institutions_assignable_by
 from lms.selectors.dashboard import (
     course_progress_for,
     enrollment_for,
@@ -20,6 +21,7 @@ from lms.selectors.exams import (
 from lms.selectors.lessons import course_lesson_ids
 
 __all__ = [
+    "assignment_learners",
     "course_lesson_ids",
     "course_progress_for",
     "enrollment_for",
@@ -32,6 +34,7 @@ __all__ = [
     "exam_overview",
     "exam_paper",
     "exam_result",
+    "institutions_assignable_by",
     "learner_dashboard",
     "lesson_state_for",
 ]

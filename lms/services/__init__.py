@@ -8,9 +8,10 @@ from lms.services.exams import (
     exam_attempt_start,
     exam_attempt_submit,
 )
-from lms.services.progress import checkpoint_answer, heartbeat_record
+from lms.services.progress import VideoReport, checkpoint_answer, heartbeat_record, lesson_open
 
 __all__ = [
+    "VideoReport",
     "checkpoint_answer",
     "course_assign",
     "enrollment_complete",
@@ -21,4 +22,5 @@ __all__ = [
     "exam_attempt_start",
     "exam_attempt_submit",
     "heartbeat_record",
+    "lesson_open",
 ]
