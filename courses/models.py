@@ -157,6 +157,12 @@ class CoursePage(Page):
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0"))],
     )
+    organiser = models.CharField(
+        _("organiser"),
+        max_length=200,
+        blank=True,
+        help_text=_("The unit that runs this CME activity, as credit records name it."),
+    )
     subject_type = models.CharField(
         _("subject type"),
         max_length=30,
@@ -216,6 +222,7 @@ class CoursePage(Page):
         MultiFieldPanel(
             [
                 FieldRowPanel([FieldPanel("credit_class"), FieldPanel("cme_project_number")]),
+                FieldPanel("organiser"),
                 FieldRowPanel([FieldPanel("credits"), FieldPanel("study_hours")]),
                 FieldPanel("subject_type"),
             ],

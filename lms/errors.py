@@ -60,3 +60,9 @@ class ExamRejected(ValidationError):
     TIME_UP = _(
         "The time limit has passed: the attempt was scored with the answers saved before it."
     )
+
+
+class CreditCorrectionRejected(ValidationError):
+    REASON_REQUIRED = _("Give the reason for the correction.")
+    ALREADY_REVERSED = _("This entry has already been reversed.")
+    NOT_AN_AWARD = _("A reversing entry cannot itself be reversed; record a new award.")

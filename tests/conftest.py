@@ -1,6 +1,10 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from wagtail.models import Page
+from django.core.management.sql import emit_post_migrate_signal
+from django.db import DEFAULT_DB_ALIAS
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Collection, Locale, Page
 
 from accounts.roles import Role
 from cms.services import site_setup
@@ -54,3 +58,19 @@ def author(home, institutions):
 @pytest.fixture
 def reviewer(home, institutions):
     return UserFactory(role=Role.REVIEWER, institution=institutions["city_hospital"])
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Put back what migrations made if an earlier transactional test's flush emptied
+    the database: Django's post-migrate rows (content types, permissions, the role
+    groups) and Wagtail's default locale, root page and root collection. On an
+    untouched database it changes nothing."""
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    if Page.get_first_root_node() is None:
+        Page.add_root(instance=Page(title="Root", slug="root"))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")

@@ -246,3 +246,5 @@ SNOWLAND_HEARTBEAT_INTERVAL_SECONDS = 30
 SNOWLAND_STUDY_TIME_SCALE = env.float("SNOWLAND_STUDY_TIME_SCALE", default=1.0)
 # A submission this late after an exam's time limit still counts (slow links).
 SNOWLAND_EXAM_GRACE_SECONDS = 30
+# Credit records name the organiser; a course without its own uses this.
+SNOWLAND_DEFAULT_ORGANISER = env("SNOWLAND_DEFAULT_ORGANISER", default="雪域继教平台")

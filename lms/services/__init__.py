@@ -1,6 +1,7 @@
 """Writes of the learning app. Import from here: `from lms.services import ...`."""
 
 from lms.services.completion import enrollment_complete
+from lms.services.credits import credit_award_for_completion, credit_reverse
 from lms.services.enrollment import course_assign, enrollment_create, enrollment_withdraw
 from lms.services.exams import (
     exam_attempt_expire,
@@ -14,6 +15,8 @@ __all__ = [
     "VideoReport",
     "checkpoint_answer",
     "course_assign",
+    "credit_award_for_completion",
+    "credit_reverse",
     "enrollment_complete",
     "enrollment_create",
     "enrollment_withdraw",

@@ -13,11 +13,6 @@ closes (PostgreSQL then cannot drop the test database).
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management.sql import emit_post_migrate_signal
-from django.db import DEFAULT_DB_ALIAS
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Collection, Locale, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 # No sandbox (tests run as root in containers), and nothing that calls home.
@@ -41,22 +36,6 @@ def chromium_launch() -> dict:
             "(`make system-deps` as root, or `apt-get install chromium`)"
         )
     return {"executable_path": str(CHROMIUM), "headless": True, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture
-def migration_data(transactional_db):
-    """Put back what migrations made if an earlier transactional test's flush emptied
-    the database: Django's post-migrate rows (content types, permissions, the role
-    groups) and Wagtail's default locale, root page and root collection. On an
-    untouched database it changes nothing."""
-    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
-    Locale.objects.get_or_create(
-        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    )
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root"))
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
 
 
 @pytest.fixture

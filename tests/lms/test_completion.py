@@ -101,7 +101,7 @@ def test_a_course_with_an_exam_needs_a_passed_attempt(catalogue, learner):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_racing_completions_give_one_record(catalogue, learner):
+def test_racing_completions_give_one_record(migration_data, catalogue, learner):
     if connection.vendor != "postgresql":
         pytest.skip("Concurrent transactions need PostgreSQL (make test runs this there).")
     course, lessons = course_with_lessons(catalogue, lessons=2)
