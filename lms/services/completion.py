@@ -74,5 +74,7 @@ def enrollment_complete(*, enrollment_id: int) -> CourseCompletion | None:
         EnrollmentEvent.objects.create(
             enrollment=enrollment, kind=EnrollmentEvent.Kind.COMPLETED, actor=enrollment.learner
         )
-        transaction.on_commit(lambda: _announce(completion))
+        # Robust: a listener's failure is logged and cannot undo or hide the
+        # completion the learner has already earned.
+        transaction.on_commit(lambda: _announce(completion), robust=True)
         return completion
