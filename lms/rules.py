@@ -55,15 +55,18 @@ class LessonRule:
     required_seconds: int
     required_videos: dict[str, int | None]  # block id → authored length, if given
     checkpoints: frozenset[str]
+    video_ids: frozenset[str] = frozenset()  # every video block, required or not
 
     @classmethod
     def for_lesson(cls, lesson) -> "LessonRule":
         videos: dict[str, int | None] = {}
-        checkpoints = set()
+        video_ids, checkpoints = set(), set()
         # The raw stream data: no block objects are built on the heartbeat's hot path.
         for block in lesson.body.raw_data:
-            if block["type"] == "video" and block["value"].get("required"):
-                videos[block["id"]] = block["value"].get("duration_seconds") or None
+            if block["type"] == "video":
+                video_ids.add(block["id"])
+                if block["value"].get("required"):
+                    videos[block["id"]] = block["value"].get("duration_seconds") or None
             elif block["type"] == "checkpoint":
                 checkpoints.add(block["id"])
         minutes = lesson.min_study_minutes or lesson.estimated_minutes
@@ -71,6 +74,7 @@ class LessonRule:
             required_seconds=round(minutes * 60 * settings.SNOWLAND_STUDY_TIME_SCALE),
             required_videos=videos,
             checkpoints=frozenset(checkpoints),
+            video_ids=frozenset(video_ids),
         )
 
     def video_watched(self, block_id: str, record: dict | None) -> bool:

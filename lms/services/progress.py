@@ -66,10 +66,10 @@ def _progress_for_beat(*, learner: User, lesson_id: int) -> LessonProgress:
     return progress
 
 
-def _merge_video(*, progress: LessonProgress, report: VideoReport, elapsed: float) -> dict:
-    if report.block_id not in {
-        b["id"] for b in progress.lesson.body.raw_data if b["type"] == "video"
-    }:
+def _merge_video(
+    *, progress: LessonProgress, rule: LessonRule, report: VideoReport, elapsed: float
+) -> dict:
+    if report.block_id not in rule.video_ids:
         raise HeartbeatRejected(HeartbeatRejected.UNKNOWN_VIDEO, code="unknown_video")
     if not (0 <= report.start <= report.end <= report.duration <= MAX_VIDEO_SECONDS):
         raise HeartbeatRejected(HeartbeatRejected.BAD_POSITION, code="bad_position")
@@ -105,7 +105,7 @@ def heartbeat_record(
     videos = progress.video_segments
     if video is not None:
         elapsed = (now - last).total_seconds() if last and not restart else 0.0
-        videos = _merge_video(progress=progress, report=video, elapsed=elapsed)
+        videos = _merge_video(progress=progress, rule=rule, report=video, elapsed=elapsed)
     study_seconds = progress.study_seconds + credited
     newly_complete = progress.completed_at is None and rule.met(
         study_seconds=study_seconds, video_segments=videos, checkpoints=progress.checkpoints

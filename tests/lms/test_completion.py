@@ -1,14 +1,12 @@
 """A course completes once, records its facts, and says so after commit."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from lms.models import CourseCompletion, EnrollmentStatus, LessonProgress
 from lms.services import enrollment_complete
 from lms.signals import course_completed
+from tests.concurrency import require_postgresql, run_at_once
 from tests.lms.builders import course_with_lessons, enrolled
 
 
@@ -102,28 +100,11 @@ def test_a_course_with_an_exam_needs_a_passed_attempt(catalogue, learner):
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_completions_give_one_record(migration_data, catalogue, learner):
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent transactions need PostgreSQL (make test runs this there).")
+    require_postgresql()
     course, lessons = course_with_lessons(catalogue, lessons=2)
     enrollment = enrolled(learner, course)
     _finish_lessons(enrollment, lessons)
-    barrier = threading.Barrier(6)
-    results, errors = [], []
-
-    def complete():
-        try:
-            barrier.wait()
-            results.append(enrollment_complete(enrollment_id=enrollment.pk).pk)
-        except Exception as error:  # the test reports any failure
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=complete) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_at_once(lambda: enrollment_complete(enrollment_id=enrollment.pk).pk)
     assert errors == []
     assert len(set(results)) == 1
     assert CourseCompletion.objects.filter(enrollment=enrollment).count() == 1

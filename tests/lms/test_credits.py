@@ -1,16 +1,15 @@
 """The credit ledger: awards copied at award time, one per source, corrections by reversal."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from courses.choices import CreditClass, SubjectType
 from lms.errors import CreditCorrectionRejected
 from lms.models import CourseCompletion, CreditEntry, CreditLedgerIsAppendOnly, LessonProgress
 from lms.services import credit_award_for_completion, credit_reverse, enrollment_complete
+from tests.concurrency import require_postgresql, run_at_once
 from tests.lms.builders import course_with_lessons, enrolled
 
 
@@ -124,30 +123,15 @@ def test_a_correction_is_a_reversing_entry_with_a_reason(
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_awards_give_one_entry(migration_data, learner, national_course):
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent transactions need PostgreSQL (make test runs this there).")
+    require_postgresql()
     course, _lessons = national_course
     enrollment = enrolled(learner, course)
     completion = CourseCompletion.objects.create(
         enrollment=enrollment, completed_at=timezone.now(), study_seconds=60
     )
-    barrier = threading.Barrier(6)
-    results, errors = [], []
-
-    def award():
-        try:
-            barrier.wait()
-            results.append(credit_award_for_completion(completion_id=completion.pk).pk)
-        except Exception as error:  # the test reports any failure
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=award) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = run_at_once(
+        lambda: credit_award_for_completion(completion_id=completion.pk).pk
+    )
     assert errors == []
     assert len(set(results)) == 1
     assert CreditEntry.objects.count() == 1
