@@ -1,7 +1,9 @@
 from django.urls import path
 
 from lms import views
+from lms.activity_urls import activity_urlpatterns
 from lms.exam_urls import exam_urlpatterns
+from lms.transcript_urls import transcript_urlpatterns
 
 app_name = "lms"
 urlpatterns = [
@@ -13,4 +15,6 @@ urlpatterns = [
     path("checkpoint/", views.checkpoint, name="checkpoint_answer"),
     path("assign/", views.assign, name="assign"),
     *exam_urlpatterns,
+    *transcript_urlpatterns,
+    *activity_urlpatterns,
 ]

@@ -246,5 +246,8 @@ SNOWLAND_HEARTBEAT_INTERVAL_SECONDS = 30
 SNOWLAND_STUDY_TIME_SCALE = env.float("SNOWLAND_STUDY_TIME_SCALE", default=1.0)
 # A submission this late after an exam's time limit still counts (slow links).
 SNOWLAND_EXAM_GRACE_SECONDS = 30
+# During the year, a learner is "at risk" when on some requirement the share achieved
+# lags the share of the year already passed by more than this.
+SNOWLAND_COMPLIANCE_AT_RISK_LAG = env.float("SNOWLAND_COMPLIANCE_AT_RISK_LAG", default=0.25)
 # Credit records name the organiser; a course without its own uses this.
 SNOWLAND_DEFAULT_ORGANISER = env("SNOWLAND_DEFAULT_ORGANISER", default="雪域继教平台")

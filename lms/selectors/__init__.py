@@ -1,6 +1,11 @@
 """Reads of the learning app. Import from here: `from lms.selectors import ...`."""
 
 from lms.selectors.assignment import assignment_learners, institutions_assignable_by
+from lms.selectors.compliance import (
+    learner_compliance,
+    requirement_rule_set_conflicts,
+    requirement_rule_set_for,
+)
 from lms.selectors.dashboard import (
     course_progress_for,
     enrollment_for,
@@ -35,6 +40,9 @@ __all__ = [
     "exam_paper",
     "exam_result",
     "institutions_assignable_by",
+    "learner_compliance",
     "learner_dashboard",
     "lesson_state_for",
+    "requirement_rule_set_conflicts",
+    "requirement_rule_set_for",
 ]

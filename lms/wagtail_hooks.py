@@ -1,0 +1,81 @@
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from lms.admin_forms import RequirementRuleSetForm
+from lms.models import RequirementRuleSet
+
+
+class RequirementRuleSetViewSet(SnippetViewSet):
+    """The yearly CME requirements, as data that administrators maintain."""
+
+    model = RequirementRuleSet
+    icon = "tasks"
+    menu_label = _("Credit requirements")
+    menu_order = 220
+    add_to_admin_menu = True
+    list_display = ["name", "version", "effective_from", "effective_until", "priority", "active"]
+    list_filter = ["active"]
+    search_fields = ["name", "version"]
+    edit_handler = ObjectList(
+        [
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("name"), FieldPanel("version")]),
+                    FieldPanel("description"),
+                    FieldRowPanel([FieldPanel("effective_from"), FieldPanel("effective_until")]),
+                    FieldRowPanel([FieldPanel("priority"), FieldPanel("active")]),
+                ],
+                heading=_("Rule set"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldPanel("institution"),
+                    FieldPanel("institution_kinds"),
+                    FieldPanel("professions"),
+                    FieldPanel("title_levels"),
+                ],
+                heading=_("Who it applies to"),
+            ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel(
+                        [FieldPanel("study_hour_minutes"), FieldPanel("substitution_cap_percent")]
+                    ),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("national_hours_per_credit"),
+                            FieldPanel("provincial_hours_per_credit"),
+                            FieldPanel("class_2_hours_per_credit"),
+                        ]
+                    ),
+                    FieldPanel("project_credit_cap"),
+                ],
+                heading=_("How activities count"),
+            ),
+            InlinePanel(
+                "rules",
+                heading=_("Rules"),
+                label=_("Rule"),
+                min_num=1,
+                panels=[
+                    FieldRowPanel([FieldPanel("kind"), FieldPanel("credit_class")]),
+                    FieldRowPanel([FieldPanel("minimum"), FieldPanel("maximum")]),
+                    FieldRowPanel(
+                        [FieldPanel("window_years"), FieldPanel("professional_share_percent")]
+                    ),
+                ],
+            ),
+        ],
+        base_form_class=RequirementRuleSetForm,
+    )
+
+
+register_snippet(RequirementRuleSetViewSet)
