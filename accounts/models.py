@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -43,6 +44,15 @@ class Department(models.Model):
         verbose_name=_("institution"),
     )
     name = models.CharField(_("name"), max_length=100)
+    head = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+        verbose_name=_("head of department"),
+        help_text=_("Approves its staff's external activities where an approval chain asks."),
+    )
 
     class Meta:
         verbose_name = _("department")
@@ -56,6 +66,13 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.head_id and self.head.institution_id != self.institution_id:
+            raise ValidationError(
+                {"head": _("The head must work at the department's institution.")}
+            )
 
 
 class UserManager(DjangoUserManager):

@@ -47,6 +47,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_department",
         "accounts.add_department",
         "accounts.change_department",
+        "lms.approve_external_activities",
     ],
     Role.SITE_ADMINISTRATOR: [
         *_CONTENT_EDITING,
@@ -82,5 +83,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "wagtailcore.change_task",
         "cms.change_sitebranding",
         "cms.change_sitecontact",
+        "lms.approve_external_activities",
+        "lms.add_approvalchain",
+        "lms.change_approvalchain",
+        "lms.delete_approvalchain",
+        "lms.view_approvalchain",
     ],
 }

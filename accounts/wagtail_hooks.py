@@ -23,9 +23,9 @@ class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
     menu_label = _("Departments")
-    list_display = ["name", "institution"]
+    list_display = ["name", "institution", "head"]
     search_fields = ["name"]
-    form_fields = ["institution", "name"]
+    form_fields = ["institution", "name", "head"]
 
 
 class HRScopeViewSet(SnippetViewSet):

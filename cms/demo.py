@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +32,7 @@ from accounts.services import (
 from cms import demo_content
 from cms.models import HomePage, HomePageFeaturedCourse, SiteBranding, SiteContact, StandardPage
 from cms.services import page_publish, site_setup
+from courses.choices import CreditClass, SubjectType
 from courses.models import (
     AudienceProfession,
     AudienceTitleLevel,
@@ -42,8 +44,24 @@ from courses.models import (
     Question,
     QuestionChoice,
 )
-from lms.models import Enrollment
-from lms.services import course_assign, enrollment_create, heartbeat_record, lesson_open
+from lms.models import (
+    ActivityDecision,
+    ActivityKind,
+    ApprovalChain,
+    ApprovalLevel,
+    Enrollment,
+    ExternalActivity,
+)
+from lms.services import (
+    ActivityReport,
+    approval_chain_save,
+    course_assign,
+    enrollment_create,
+    external_activity_decide,
+    external_activity_submit,
+    heartbeat_record,
+    lesson_open,
+)
 
 DEMO_PASSWORD = "Snowland-Demo-2026"  # noqa: S105 (printed for the demo; never a real account)
 
@@ -423,6 +441,95 @@ def _learning(users: list[User], courses: list[CoursePage]) -> None:
     )
 
 
+def _demo_pdf(name: str, lines: list[str]) -> ContentFile:
+    """A one-page PDF certificate with a few ASCII lines (no font files needed)."""
+    text = " ".join(
+        f"({line.replace(chr(92), '').replace('(', '').replace(')', '')}) Tj 0 -24 Td"
+        for line in lines
+    )
+    stream = f"BT /F1 16 Tf 72 720 Td {text} ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n%s\nendobj\n" % (number, content)
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return ContentFile(body, name=name)
+
+
+def _external_activities(users: list[User], institutions: dict[str, Institution]) -> None:
+    """The county hospital's chain (department head, then its office); the demo learner
+    has one activity approved by the HR officer and one waiting at the office step.
+    The learner's department has no head, so the first step is skipped (and says so)."""
+    hospital = institutions["林周县人民医院"]
+    if not ApprovalChain.objects.filter(institution=hospital).exists():
+        approval_chain_save(
+            institution=hospital,
+            levels=[ApprovalLevel.DEPARTMENT_HEAD, ApprovalLevel.INSTITUTION_OFFICE],
+        )
+    learner = next(u for u in users if u.email == DEMO_USERS[0].email)
+    if ExternalActivity.objects.filter(learner=learner).exists():
+        return
+    hr_officer = next(u for u in users if u.email == "hr@demo.snowland-cme.cn")
+    today = timezone.localdate()
+    conference = external_activity_submit(
+        learner=learner,
+        report=ActivityReport(
+            kind=ActivityKind.CONFERENCE,
+            title="第十二届西藏高原医学学术年会",
+            organiser="西藏自治区医学会",
+            cme_project_number="XZ-2026-03-007（省）",
+            start_date=today - timedelta(days=62),
+            end_date=today - timedelta(days=60),
+            credit_class=CreditClass.CLASS_1_PROVINCIAL,
+            subject_type=SubjectType.PROFESSIONAL,
+            study_hours=Decimal(18),
+            description="参加高原病分会场，报告病例“急性高原肺水肿的早期识别”。",
+        ),
+        evidence=[
+            _demo_pdf("参会证明.pdf", ["Certificate of attendance", "Tibet Medical Association"])
+        ],
+    )
+    external_activity_decide(
+        activity_id=conference.pk,
+        actor=hr_officer,
+        step=conference.current_step,
+        decision=ActivityDecision.APPROVE,
+        reason="参会证明与学分证书一致，同意登记。",
+    )
+    external_activity_submit(
+        learner=learner,
+        report=ActivityReport(
+            kind=ActivityKind.FURTHER_STUDY,
+            title="四川大学华西医院呼吸与危重症医学科进修",
+            organiser="四川大学华西医院",
+            start_date=today - timedelta(days=100),
+            end_date=today - timedelta(days=10),
+            credit_class=CreditClass.CLASS_2,
+            subject_type=SubjectType.PROFESSIONAL,
+            credits=Decimal(20),
+            study_hours=Decimal(480),
+            description="进修三个月，参与无创通气和支气管镜诊疗。",
+        ),
+        evidence=[
+            _demo_pdf("进修结业证明.pdf", ["Further study certificate", "West China Hospital"])
+        ],
+    )
+
+
 def _home_content(home: HomePage, courses: list[CoursePage]) -> None:
     if home.introduction:
         return
@@ -482,6 +589,7 @@ def demo_seed() -> list[User]:
     courses = _courses(catalogue, _categories())
     _question_banks(courses)
     _learning(users, courses)
+    _external_activities(users, institutions)
     home = HomePage.objects.get(pk=home.pk)
     _home_content(home, courses)
     _standard_pages(home)

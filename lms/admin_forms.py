@@ -7,6 +7,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from accounts.choices import InstitutionKind, Profession, TitleLevel
 from lms.compliance import RuleSpec, rule_set_errors
 from lms.selectors.compliance import requirement_rule_set_conflicts
+from lms.selectors.external_activities import approval_chain_errors
 
 
 def _choice_list(label, choices) -> forms.MultipleChoiceField:
@@ -37,9 +38,7 @@ class RequirementRuleSetForm(WagtailAdminModelForm):
                     minimum=form.cleaned_data.get("minimum"),
                     maximum=form.cleaned_data.get("maximum"),
                     window_years=form.cleaned_data.get("window_years"),
-                    professional_share_percent=form.cleaned_data.get(
-                        "professional_share_percent"
-                    ),
+                    professional_share_percent=form.cleaned_data.get("professional_share_percent"),
                 )
                 for form in formset.forms
                 if form.cleaned_data and not form.cleaned_data.get("DELETE")
@@ -71,4 +70,21 @@ class RequirementRuleSetForm(WagtailAdminModelForm):
                     )
                     % {"other": other},
                 )
+        return cleaned
+
+
+class ApprovalChainForm(WagtailAdminModelForm):
+    """A chain has at least one step and names each level at most once."""
+
+    def clean(self):
+        cleaned = super().clean()
+        formset = self.formsets.get("steps")
+        if formset is not None and formset.is_valid():
+            levels = [
+                form.cleaned_data["level"]
+                for form in formset.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            ]
+            for message in approval_chain_errors(levels):
+                self.add_error(None, message)
         return cleaned

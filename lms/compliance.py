@@ -269,9 +269,7 @@ class _Totals:
         return self.credits[(year, credit_class)]
 
     def group_credits(self, year: int, group: str) -> Decimal:
-        return sum(
-            (self.credits[(year, c)] for c, g in CLASS_GROUP_OF.items() if g == group), ZERO
-        )
+        return sum((self.credits[(year, c)] for c, g in CLASS_GROUP_OF.items() if g == group), ZERO)
 
     def subject_hours(self, year: int, subject: str) -> Decimal:
         return self.hours[(year, subject)]
@@ -326,9 +324,7 @@ def evaluate_compliance(
     totals = _Totals(lines, project_cap=cap)
     credits_by_class = {c: totals.class_credits(year, c) for c in CreditClass.values}
     minutes = Decimal(rule_set.study_hour_minutes if rule_set else 60)
-    hours_by_subject = {
-        s: totals.subject_hours(year, s) * 60 / minutes for s in SubjectType.values
-    }
+    hours_by_subject = {s: totals.subject_hours(year, s) * 60 / minutes for s in SubjectType.values}
     if rule_set is None:
         return ComplianceReport(
             year=year,
@@ -416,10 +412,7 @@ def _window_checks(rule_set: RuleSetSpec, totals: _Totals, year: int, elapsed: D
         years = rule.window_years or 1
         first = year - years + 1
         earned = sum(
-            (
-                totals.class_credits(y, CreditClass.CLASS_1_NATIONAL)
-                for y in range(first, year + 1)
-            ),
+            (totals.class_credits(y, CreditClass.CLASS_1_NATIONAL) for y in range(first, year + 1)),
             ZERO,
         )
         yield _check(
@@ -430,7 +423,9 @@ def _window_checks(rule_set: RuleSetSpec, totals: _Totals, year: int, elapsed: D
             required=rule.minimum,
             earned=earned,
             first_year=first,
-            gap_message=_("%(amount)s more national-project Class I credits by the end of %(year)s"),
+            gap_message=_(
+                "%(amount)s more national-project Class I credits by the end of %(year)s"
+            ),
             gap_params={"year": year},
             # The window's earlier years have passed: by its last year most should be done.
             expected_share=(Decimal(years - 1) + elapsed) / Decimal(years),

@@ -66,3 +66,58 @@ class CreditCorrectionRejected(ValidationError):
     REASON_REQUIRED = _("Give the reason for the correction.")
     ALREADY_REVERSED = _("This entry has already been reversed.")
     NOT_AN_AWARD = _("A reversing entry cannot itself be reversed; record a new award.")
+
+
+class ExternalActivityRejected(ValidationError):
+    """Why a reported external activity was refused; nothing was saved.
+
+    Raised with a dict of field name → errors, so that a form shows each beside its field.
+    """
+
+    NO_INSTITUTION = _(
+        "Set your institution in your profile before reporting an activity: "
+        "it decides who approves it."
+    )
+    UNKNOWN_KIND = _("Choose one of the offered kinds of activity.")
+    TOO_LONG = _("Use at most %(limit)s characters.")
+    TITLE_REQUIRED = _("Give the activity's title.")
+    ORGANISER_REQUIRED = _("Give the organiser of the activity.")
+    DATES_REQUIRED = _("Give the dates the activity started and ended.")
+    DATES_REVERSED = _("The activity cannot end before it starts.")
+    DATE_IN_FUTURE = _("Report an activity once it has ended: its dates cannot be in the future.")
+    UNKNOWN_CLASS = _("Choose one of the offered credit classes.")
+    UNKNOWN_SUBJECT = _("Choose one of the offered subject types.")
+    PROJECT_NUMBER_REQUIRED = _("A Class I activity needs its CME project number.")
+    CREDITS_OR_HOURS = _("Give the credits, the study hours, or both.")
+    CREDITS_NOT_POSITIVE = _("Credits must be more than 0.")
+    HOURS_NOT_POSITIVE = _("Study hours must be more than 0.")
+    HOURS_TOO_MANY = _("Study hours must be less than %(limit)s.")
+    CREDITS_OVER_CAP = _("At most %(cap)s credits can be awarded for one activity.")
+    EVIDENCE_REQUIRED = _(
+        "Attach at least one evidence file, such as a certificate or an attendance record."
+    )
+    TOO_MANY_FILES = _("Attach at most %(count)s evidence files.")
+    FILE_TOO_LARGE = _("“%(name)s” is larger than %(size)s MB.")
+    FILE_WRONG_TYPE = _("“%(name)s” is not a PDF, PNG or JPEG file.")
+    UNKNOWN_EVIDENCE = _("This claim has no such evidence file.")
+
+
+class ExternalActivityNotAllowed(ValidationError):
+    """Why an action on a claim was refused; the claim is unchanged."""
+
+    OWN_CLAIM = _("You cannot decide on your own claim.")
+    NOT_ELIGIBLE = _("You may not decide this step of the claim.")
+    NOT_WAITING = _("This claim is not waiting for a decision.")
+    STEP_DECIDED = _("This step has already been decided, perhaps by someone else.")
+    REASON_REQUIRED = _("Give the reason, so that the learner knows what to do.")
+    UNKNOWN_DECISION = _("Choose to approve, return or reject.")
+    NOT_YOUR_CLAIM = _("Only the person who reported the activity may change or withdraw it.")
+    NOT_RETURNED = _("Only a claim returned for changes can be edited and resubmitted.")
+    CANNOT_WITHDRAW = _("Only a claim under review or returned for changes can be withdrawn.")
+    NOT_APPROVED = _("Only an approved claim is recorded as credit.")
+
+
+class ApprovalChainRejected(ValidationError):
+    NO_STEPS = _("Add at least one approval step.")
+    DUPLICATE_LEVEL = _("Each level may appear only once in a chain.")
+    UNKNOWN_LEVEL = _("Choose one of the offered levels.")

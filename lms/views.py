@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,6 +18,7 @@ from lms.models import Enrollment, LessonProgress
 from lms.selectors import (
     assignment_learners,
     institutions_assignable_by,
+    learner_compliance,
     learner_dashboard,
 )
 from lms.services import (
@@ -54,7 +56,9 @@ def _messages_of(error: ValidationError) -> str:
 @login_required
 @require_GET
 def dashboard(request):
-    return render(request, "lms/dashboard.html", learner_dashboard(learner=request.user))
+    context = learner_dashboard(learner=request.user)
+    context["compliance"] = learner_compliance(learner=request.user, year=timezone.localdate().year)
+    return render(request, "lms/dashboard.html", context)
 
 
 @login_required

@@ -9,8 +9,8 @@ from wagtail.admin.panels import (
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from lms.admin_forms import RequirementRuleSetForm
-from lms.models import RequirementRuleSet
+from lms.admin_forms import ApprovalChainForm, RequirementRuleSetForm
+from lms.models import ApprovalChain, RequirementRuleSet
 
 
 class RequirementRuleSetViewSet(SnippetViewSet):
@@ -79,3 +79,30 @@ class RequirementRuleSetViewSet(SnippetViewSet):
 
 
 register_snippet(RequirementRuleSetViewSet)
+
+
+class ApprovalChainViewSet(SnippetViewSet):
+    """Who approves the external activities that staff report, per institution."""
+
+    model = ApprovalChain
+    icon = "list-ol"
+    menu_label = _("Approval chains")
+    menu_order = 225
+    add_to_admin_menu = True
+    list_display = ["institution", "updated_at"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("institution"),
+            InlinePanel(
+                "steps",
+                heading=_("Steps, in order"),
+                label=_("Step"),
+                min_num=1,
+                panels=[FieldPanel("level")],
+            ),
+        ],
+        base_form_class=ApprovalChainForm,
+    )
+
+
+register_snippet(ApprovalChainViewSet)

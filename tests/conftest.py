@@ -18,6 +18,12 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _private_media_root(settings, tmp_path):
+    # Learners' evidence files: never in the real private store, never under MEDIA_ROOT.
+    settings.SNOWLAND_PRIVATE_MEDIA_ROOT = tmp_path / "private_media"
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     # Rate limits and Wagtail's site-root cache live in the cache; no test inherits them.
     cache.clear()

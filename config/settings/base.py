@@ -251,3 +251,13 @@ SNOWLAND_EXAM_GRACE_SECONDS = 30
 SNOWLAND_COMPLIANCE_AT_RISK_LAG = env.float("SNOWLAND_COMPLIANCE_AT_RISK_LAG", default=0.25)
 # Credit records name the organiser; a course without its own uses this.
 SNOWLAND_DEFAULT_ORGANISER = env("SNOWLAND_DEFAULT_ORGANISER", default="雪域继教平台")
+
+# External activities: learners' evidence files (certificates, attendance records) hold
+# personal data, so they are stored here, outside MEDIA_ROOT, where no web server looks;
+# only a view that checks access sends them (lms.activity_views.evidence_download).
+SNOWLAND_PRIVATE_MEDIA_ROOT = env.path(
+    "SNOWLAND_PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private_media"
+)
+# The largest evidence file a learner may upload (a phone photo or a scanned PDF).
+SNOWLAND_EVIDENCE_MAX_BYTES = env.int("SNOWLAND_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+SNOWLAND_EVIDENCE_MAX_FILES = 5

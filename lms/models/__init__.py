@@ -1,6 +1,25 @@
 """The learning app's models, one module per concern. Import from here."""
 
-from lms.models.credits import CreditEntry, CreditEntryQuerySet, CreditLedgerIsAppendOnly, CreditSource
+from lms.models.credits import (
+    CreditEntry,
+    CreditEntryQuerySet,
+    CreditLedgerIsAppendOnly,
+    CreditSource,
+)
+from lms.models.external import (
+    ActivityAction,
+    ActivityAuditIsAppendOnly,
+    ActivityDecision,
+    ActivityKind,
+    ActivityStatus,
+    ApprovalChain,
+    ApprovalChainStep,
+    ApprovalLevel,
+    EvidenceFile,
+    ExternalActivity,
+    ExternalActivityEvent,
+    SkipReason,
+)
 from lms.models.learning import (
     CourseCompletion,
     Enrollment,
@@ -18,6 +37,14 @@ from lms.models.requirements import (
 )
 
 __all__ = [
+    "ActivityAction",
+    "ActivityAuditIsAppendOnly",
+    "ActivityDecision",
+    "ActivityKind",
+    "ActivityStatus",
+    "ApprovalChain",
+    "ApprovalChainStep",
+    "ApprovalLevel",
     "ClassGroup",
     "CourseCompletion",
     "CreditEntry",
@@ -28,9 +55,13 @@ __all__ = [
     "EnrollmentEvent",
     "EnrollmentSource",
     "EnrollmentStatus",
+    "EvidenceFile",
     "ExamAttempt",
+    "ExternalActivity",
+    "ExternalActivityEvent",
     "LessonProgress",
     "RequirementRule",
     "RequirementRuleKind",
     "RequirementRuleSet",
+    "SkipReason",
 ]

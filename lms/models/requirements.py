@@ -31,14 +31,17 @@ class StudyHourLength(models.IntegerChoices):
 class RequirementRuleKind(models.TextChoices):
     CREDITS_TOTAL = "credits_total", _("Minimum total credits per year")
     CREDITS_CLASS = "credits_class", _("Credits of one class per year (minimum and/or maximum)")
-    NATIONAL_WINDOW = "national_window", _(
-        "Minimum national-project Class I credits over a rolling window of years"
+    NATIONAL_WINDOW = (
+        "national_window",
+        _("Minimum national-project Class I credits over a rolling window of years"),
     )
-    STUDY_HOURS = "study_hours", _(
-        "Minimum study hours per year (with an optional share of professional subjects)"
+    STUDY_HOURS = (
+        "study_hours",
+        _("Minimum study hours per year (with an optional share of professional subjects)"),
     )
-    PUBLIC_COMPULSORY_HOURS = "public_compulsory_hours", _(
-        "Minimum public-compulsory study hours per year"
+    PUBLIC_COMPULSORY_HOURS = (
+        "public_compulsory_hours",
+        _("Minimum public-compulsory study hours per year"),
     )
 
 

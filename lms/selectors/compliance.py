@@ -71,7 +71,9 @@ def requirement_rule_set_for(*, learner: User, year: int) -> RequirementRuleSet 
         )
     )
     fitting = [
-        rs for rs in candidates if rule_set_fits(rule_set=rs, learner=learner, institution=institution)
+        rs
+        for rs in candidates
+        if rule_set_fits(rule_set=rs, learner=learner, institution=institution)
     ]
     return max(fitting, key=_rank, default=None)
 

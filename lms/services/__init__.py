@@ -1,7 +1,11 @@
 """Writes of the learning app. Import from here: `from lms.services import ...`."""
 
 from lms.services.completion import enrollment_complete
-from lms.services.credits import credit_award_for_completion, credit_reverse
+from lms.services.credits import (
+    credit_award_for_completion,
+    credit_award_for_external_activity,
+    credit_reverse,
+)
 from lms.services.enrollment import course_assign, enrollment_create, enrollment_withdraw
 from lms.services.exams import (
     exam_attempt_expire,
@@ -9,13 +13,24 @@ from lms.services.exams import (
     exam_attempt_start,
     exam_attempt_submit,
 )
+from lms.services.external_activities import (
+    ActivityReport,
+    approval_chain_save,
+    external_activity_decide,
+    external_activity_resubmit,
+    external_activity_submit,
+    external_activity_withdraw,
+)
 from lms.services.progress import VideoReport, checkpoint_answer, heartbeat_record, lesson_open
 
 __all__ = [
+    "ActivityReport",
     "VideoReport",
+    "approval_chain_save",
     "checkpoint_answer",
     "course_assign",
     "credit_award_for_completion",
+    "credit_award_for_external_activity",
     "credit_reverse",
     "enrollment_complete",
     "enrollment_create",
@@ -24,6 +39,10 @@ __all__ = [
     "exam_attempt_save",
     "exam_attempt_start",
     "exam_attempt_submit",
+    "external_activity_decide",
+    "external_activity_resubmit",
+    "external_activity_submit",
+    "external_activity_withdraw",
     "heartbeat_record",
     "lesson_open",
 ]

@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from lms.errors import CreditCorrectionRejected
-from lms.models import CourseCompletion, CreditEntry, CreditSource
+from lms.errors import CreditCorrectionRejected, ExternalActivityNotAllowed
+from lms.models import ActivityStatus, CourseCompletion, CreditEntry, CreditSource, ExternalActivity
 
 
 def _completion_ref(completion: CourseCompletion) -> str:
@@ -50,6 +50,51 @@ def credit_award_for_completion(*, completion_id: int) -> CreditEntry | None:
     except IntegrityError:  # a concurrent award won
         return CreditEntry.objects.get(
             source=CreditSource.COURSE_COMPLETION, source_ref=reference, reverses__isnull=True
+        )
+
+
+def _external_ref(activity: ExternalActivity) -> str:
+    return f"external:{activity.pk}"
+
+
+def credit_award_for_external_activity(*, activity_id: int, approved_by: User) -> CreditEntry:
+    """Award an approved external activity's credits, copied from the claim, with the
+    final approver as the one who awarded them.
+
+    Idempotent like the completion award: the ledger's unique (source, reference)
+    makes a second award impossible, so a repeated call returns the one entry.
+    """
+    activity = ExternalActivity.objects.get(pk=activity_id)
+    if activity.status != ActivityStatus.APPROVED:
+        raise ExternalActivityNotAllowed(
+            ExternalActivityNotAllowed.NOT_APPROVED, code="not_approved"
+        )
+    reference = _external_ref(activity)
+    existing = CreditEntry.objects.filter(
+        source=CreditSource.EXTERNAL_ACTIVITY, source_ref=reference, reverses__isnull=True
+    ).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return CreditEntry.objects.create(
+                learner_id=activity.learner_id,
+                credits=activity.credits,
+                study_hours=activity.study_hours,
+                credit_class=activity.credit_class,
+                subject_type=activity.subject_type,
+                cme_project_number=activity.cme_project_number,
+                activity_title=activity.title,
+                organiser=activity.organiser,
+                year=activity.year,
+                source=CreditSource.EXTERNAL_ACTIVITY,
+                source_ref=reference,
+                awarded_by=approved_by,
+                reason=str(CreditSource.EXTERNAL_ACTIVITY.label),
+            )
+    except IntegrityError:  # a concurrent award won
+        return CreditEntry.objects.get(
+            source=CreditSource.EXTERNAL_ACTIVITY, source_ref=reference, reverses__isnull=True
         )
 
 

@@ -4,11 +4,14 @@ Course pages live in `courses`, which must not import the learning app; their
 templates ask for the learner's state through these tags instead.
 """
 
+from decimal import Decimal
+
 from django import template
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from lms.compliance import format_amount
 from lms.selectors import course_progress_for, enrollment_for, lesson_state_for
 
 register = template.Library()
@@ -49,3 +52,11 @@ def checkpoint_answer_of(progress, block_id):
 @register.simple_tag
 def heartbeat_interval() -> int:
     return settings.SNOWLAND_HEARTBEAT_INTERVAL_SECONDS
+
+
+@register.filter
+def amount(value) -> str:
+    """Credits and hours as people write them: 25, 2.5, 66.7 (at most two decimals)."""
+    if value is None or value == "":
+        return ""
+    return format_amount(Decimal(value))

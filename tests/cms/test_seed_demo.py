@@ -9,6 +9,17 @@ from cms import demo_content
 from cms.demo import DEMO_PASSWORD, DEMO_USERS
 from cms.models import HomePage, StandardPage
 from courses.models import CourseCategory, CoursePage, LessonPage
+from lms.models import (
+    ActivityDecision,
+    ActivityStatus,
+    ApprovalChain,
+    ApprovalLevel,
+    CreditEntry,
+    CreditSource,
+    ExternalActivity,
+)
+from lms.selectors import approval_queue, approver_profile
+from lms.services import external_activity_decide
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +34,11 @@ def _snapshot() -> dict:
         "emails": EmailAddress.objects.count(),
         "hr_scopes": HRScope.objects.count(),
         "categories": CourseCategory.objects.count(),
+        "external_activities": list(
+            ExternalActivity.objects.order_by("pk").values_list("title", "status")
+        ),
+        "approval_chains": ApprovalChain.objects.count(),
+        "credit_entries": CreditEntry.objects.count(),
     }
 
 
@@ -87,3 +103,33 @@ def test_demo_learner_has_real_progress_and_an_assignment(client):
     assert Question.objects.count() == sum(len(q) for _n, q in demo_content.EXAMS.values())
     client.login(email=learner.email, password=DEMO_PASSWORD)
     assert len(client.get("/learn/").context["in_progress"]) == 2
+
+
+def test_demo_learner_has_an_approved_and_a_waiting_external_activity(client):
+    call_command("seed_demo", verbosity=0)
+    learner = User.objects.get(email=DEMO_USERS[0].email)
+    hr = User.objects.get(email="hr@demo.snowland-cme.cn")
+    chain = ApprovalChain.objects.get(institution__name="林周县人民医院")
+    assert list(chain.steps.values_list("level", flat=True)) == [
+        ApprovalLevel.DEPARTMENT_HEAD,
+        ApprovalLevel.INSTITUTION_OFFICE,
+    ]
+    approved = ExternalActivity.objects.get(learner=learner, status=ActivityStatus.APPROVED)
+    assert approved.credit_entry.source == CreditSource.EXTERNAL_ACTIVITY
+    assert approved.credit_entry.awarded_by == hr
+    waiting = ExternalActivity.objects.get(learner=learner, status=ActivityStatus.SUBMITTED)
+    assert waiting.current_level == ApprovalLevel.INSTITUTION_OFFICE
+    assert list(approval_queue(profile=approver_profile(user=hr))) == [waiting]
+
+    client.login(email=learner.email, password=DEMO_PASSWORD)
+    assert client.get(f"/learn/activities/{waiting.pk}/").status_code == 200
+    client.login(email=hr.email, password=DEMO_PASSWORD)
+    assert client.get(f"/learn/approvals/{waiting.pk}/").status_code == 200
+    external_activity_decide(
+        activity_id=waiting.pk,
+        actor=hr,
+        step=waiting.current_step,
+        decision=ActivityDecision.APPROVE,
+    )
+    waiting.refresh_from_db()
+    assert waiting.status == ActivityStatus.APPROVED

@@ -1,9 +1,16 @@
-import factory
-from django.utils import timezone
+import io
+from datetime import timedelta
+from decimal import Decimal
 
-from courses.choices import QuestionKind
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from courses.choices import CreditClass, QuestionKind, SubjectType
 from courses.models import Question, QuestionChoice
-from lms.models import Enrollment, LessonProgress
+from lms.models import ActivityKind, Enrollment, LessonProgress
+from lms.services import ActivityReport, external_activity_submit
 from tests.accounts.factories import UserFactory
 
 
@@ -49,3 +56,51 @@ class QuestionFactory(factory.django.DjangoModelFactory):
             QuestionChoice.objects.create(
                 question=self, text=text, correct=correct, sort_order=position
             )
+
+
+# -- External activities -------------------------------------------------------------------
+
+# The smallest file every PDF check accepts: the header and the end-of-file marker.
+MINIMAL_PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+def pdf_upload(name: str = "参会证明.pdf", *, content: bytes = MINIMAL_PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def image_upload(name: str = "certificate.png", *, image_format: str = "PNG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (140, 29, 24)).save(buffer, format=image_format)
+    content_type = "image/png" if image_format == "PNG" else "image/jpeg"
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def activity_report(**overrides):
+    """A valid report of a Class II conference that ended ten days ago."""
+    today = timezone.localdate()
+    values = {
+        "kind": ActivityKind.CONFERENCE,
+        "title": "西藏高原医学学术年会",
+        "organiser": "西藏自治区医学会",
+        "start_date": today - timedelta(days=12),
+        "end_date": today - timedelta(days=10),
+        "credit_class": CreditClass.CLASS_2,
+        "subject_type": SubjectType.PROFESSIONAL,
+        "credits": Decimal("4"),
+        "study_hours": None,
+        "cme_project_number": "",
+        "description": "参加高原病分会场并作病例报告。",
+    }
+    values.update(overrides)
+    return ActivityReport(**values)
+
+
+def submitted_activity(learner, *, evidence=None, **overrides):
+    """A claim reported through the service, as a learner would."""
+    return external_activity_submit(
+        learner=learner,
+        report=activity_report(**overrides),
+        evidence=evidence if evidence is not None else [pdf_upload()],
+    )

@@ -28,8 +28,10 @@ def _enrol_in(catalogue, learner, count, category):
 
 # The user and their permissions (two, for the menu), the site and its two
 # settings, the enrolments with course, category and completion, the lessons of
-# those courses, and the progress rows: fixed, whatever the number of enrolments.
-DASHBOARD_QUERIES = 9
+# those courses, and the progress rows; then the year's credits: the learner's
+# institution, the rule sets in effect with their rules, and the ledger sums.
+# Fixed, whatever the number of enrolments or credit entries.
+DASHBOARD_QUERIES = 13
 
 
 def test_dashboard_query_count_does_not_grow_with_enrolments(
