@@ -1,1 +1,1 @@
-"""Certificate records, PDF rendering, signing and verification (built in a later issue)."""
+"""Certificates: records, signing, PDF rendering and verification."""

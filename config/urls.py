@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("learn/", include("lms.urls")),
+    path("certificates/", include("certificates.urls")),
+    path("verify/", include("certificates.verify_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -50,6 +50,7 @@ LOCAL_APPS = [
     "accounts",
     "courses",
     "lms",
+    "certificates",
     "cms",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS

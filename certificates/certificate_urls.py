@@ -1,0 +1,3 @@
+"""Certificate downloads (filled by the certificate-records work)."""
+
+certificate_urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Yearly transcript PDFs (filled by the rendering work)."""
+
+document_urlpatterns: list = []
