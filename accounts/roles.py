@@ -48,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.add_department",
         "accounts.change_department",
         "lms.approve_external_activities",
+        "lms.adjust_credits",
     ],
     Role.SITE_ADMINISTRATOR: [
         *_CONTENT_EDITING,
@@ -84,9 +85,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cms.change_sitebranding",
         "cms.change_sitecontact",
         "lms.approve_external_activities",
+        "lms.adjust_credits",
         "lms.add_approvalchain",
         "lms.change_approvalchain",
         "lms.delete_approvalchain",
         "lms.view_approvalchain",
+        "certificates.view_certificate",
+        "certificates.revoke_certificate",
     ],
 }

@@ -9,11 +9,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lms.activity_forms import ActivityEditForm, ActivityForm, DecisionForm
 from lms.errors import ExternalActivityNotAllowed, ExternalActivityRejected
+from lms.forms import CreditAdjustmentForm
 from lms.models import ActivityStatus
 from lms.selectors import (
     activity_for_viewer,
@@ -24,6 +26,7 @@ from lms.selectors import (
     evidence_for_viewer,
     learner_activities,
     learner_audit,
+    may_correct_credits,
     may_decide,
     may_view_audit,
 )
@@ -228,4 +231,12 @@ def audit(request, user_id: int):
     data = learner_audit(profile=approver_profile(user=request.user), learner_id=user_id)
     if data is None:
         raise Http404
-    return render(request, "lms/activities/audit.html", {"audit": data})
+    return render(
+        request,
+        "lms/activities/audit.html",
+        {
+            "audit": data,
+            "may_correct": may_correct_credits(user=request.user, learner=data.learner),
+            "adjustment_form": CreditAdjustmentForm(initial={"year": timezone.localdate().year}),
+        },
+    )

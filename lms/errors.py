@@ -66,6 +66,13 @@ class CreditCorrectionRejected(ValidationError):
     REASON_REQUIRED = _("Give the reason for the correction.")
     ALREADY_REVERSED = _("This entry has already been reversed.")
     NOT_AN_AWARD = _("A reversing entry cannot itself be reversed; record a new award.")
+    NOT_ALLOWED = _("You may only correct the credit records of staff in your own institutions.")
+    OWN_RECORD = _("You cannot correct your own credit record; ask another administrator.")
+    ZERO = _("An adjustment must change the credits or the study hours.")
+    TITLE_REQUIRED = _("Say what the adjustment is for, e.g. the activity it records.")
+    BAD_YEAR = _("The year must lie between %(first)s and %(last)s.")
+    UNKNOWN_CLASS = _("Choose one of the offered credit classes.")
+    UNKNOWN_SUBJECT = _("Choose one of the offered subject types.")
 
 
 class ExternalActivityRejected(ValidationError):

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, Institution, User
+from courses.choices import CreditClass, SubjectType
 from courses.models import CoursePage
 
 
@@ -70,3 +71,34 @@ class AssignForm(forms.Form):
                 self.add_error("person", _("No member of your institutions has this e-mail."))
             cleaned["person_user"] = user
         return cleaned
+
+
+class CreditAdjustmentForm(forms.Form):
+    """An officer's adjustment of a learner's credit record."""
+
+    activity_title = forms.CharField(label=_("What it records"), max_length=255)
+    year = forms.IntegerField(label=_("Year counted"), min_value=2000, max_value=2100)
+    credit_class = forms.ChoiceField(label=_("Credit class"), choices=CreditClass.choices)
+    subject_type = forms.ChoiceField(label=_("Subject type"), choices=SubjectType.choices)
+    credits = forms.DecimalField(
+        label=_("Credits"),
+        max_digits=6,
+        decimal_places=2,
+        min_value=-25,
+        max_value=25,
+        help_text=_("Negative to take credits away."),
+    )
+    study_hours = forms.DecimalField(
+        label=_("Study hours"), max_digits=7, decimal_places=2, min_value=-200, max_value=200
+    )
+    cme_project_number = forms.CharField(
+        label=_("CME project number"), max_length=60, required=False
+    )
+    organiser = forms.CharField(label=_("Organiser"), max_length=200, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CreditCorrectionForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=500)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lms import views
+from lms import ledger_views, views
 from lms.activity_urls import activity_urlpatterns
 from lms.exam_urls import exam_urlpatterns
 from lms.transcript_urls import transcript_urlpatterns
@@ -14,6 +14,12 @@ urlpatterns = [
     path("lessons/<int:lesson_id>/open/", views.lesson_opened, name="lesson_open"),
     path("checkpoint/", views.checkpoint, name="checkpoint_answer"),
     path("assign/", views.assign, name="assign"),
+    path("audit/<int:user_id>/adjust/", ledger_views.adjust, name="credit_adjust"),
+    path(
+        "audit/<int:user_id>/entries/<int:entry_id>/reverse/",
+        ledger_views.correct,
+        name="credit_correct",
+    ),
     *exam_urlpatterns,
     *transcript_urlpatterns,
     *activity_urlpatterns,

@@ -84,6 +84,9 @@ class CreditEntry(models.Model):
             )
         ]
         indexes = [models.Index(fields=["learner", "year"], name="credit_learner_year")]
+        permissions = [
+            ("adjust_credits", _("Can add adjustments to and reverse entries of the credit ledger"))
+        ]
 
     def __str__(self) -> str:
         return f"{self.learner_id} · {self.year} · {self.credits}"

@@ -39,6 +39,7 @@ from lms.selectors.external_activities import (
     may_decide,
     may_view_audit,
 )
+from lms.selectors.ledger import may_correct_credits
 from lms.selectors.lessons import course_lesson_ids
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "learner_dashboard",
     "lesson_state_for",
     "may_act_on_level",
+    "may_correct_credits",
     "may_decide",
     "may_view_audit",
     "requirement_rule_set_conflicts",

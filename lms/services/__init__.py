@@ -2,8 +2,10 @@
 
 from lms.services.completion import enrollment_complete
 from lms.services.credits import (
+    credit_adjust,
     credit_award_for_completion,
     credit_award_for_external_activity,
+    credit_correct,
     credit_reverse,
 )
 from lms.services.enrollment import course_assign, enrollment_create, enrollment_withdraw
@@ -29,8 +31,10 @@ __all__ = [
     "approval_chain_save",
     "checkpoint_answer",
     "course_assign",
+    "credit_adjust",
     "credit_award_for_completion",
     "credit_award_for_external_activity",
+    "credit_correct",
     "credit_reverse",
     "enrollment_complete",
     "enrollment_create",

@@ -1,12 +1,17 @@
 """Writes of the credit ledger: awards and reversing corrections, never edits."""
 
+import uuid
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from courses.choices import CreditClass, SubjectType
 from lms.errors import CreditCorrectionRejected, ExternalActivityNotAllowed
 from lms.models import ActivityStatus, CourseCompletion, CreditEntry, CreditSource, ExternalActivity
+from lms.selectors.ledger import may_correct_credits
 
 
 def _completion_ref(completion: CourseCompletion) -> str:
@@ -122,6 +127,73 @@ def credit_reverse(*, entry: CreditEntry, acting_user: User, reason: str) -> Cre
         source=entry.source,
         source_ref=entry.source_ref,
         reverses=entry,
+        awarded_by=acting_user,
+        reason=reason,
+    )
+
+
+# The oldest year an adjustment may count for: records before it are out of any review.
+ADJUSTMENT_FIRST_YEAR = 2000
+
+
+def _check_may_correct(*, acting_user: User, learner: User) -> None:
+    if acting_user.pk == learner.pk:
+        raise CreditCorrectionRejected(CreditCorrectionRejected.OWN_RECORD, code="own")
+    if not may_correct_credits(user=acting_user, learner=learner):
+        raise CreditCorrectionRejected(CreditCorrectionRejected.NOT_ALLOWED, code="scope")
+
+
+def credit_correct(*, entry: CreditEntry, acting_user: User, reason: str) -> CreditEntry:
+    """An officer's reversal of an entry: scope-checked, then `credit_reverse`."""
+    _check_may_correct(acting_user=acting_user, learner=entry.learner)
+    return credit_reverse(entry=entry, acting_user=acting_user, reason=reason)
+
+
+def credit_adjust(
+    *,
+    learner: User,
+    acting_user: User,
+    credits: Decimal,
+    study_hours: Decimal,
+    credit_class: str,
+    subject_type: str,
+    year: int,
+    activity_title: str,
+    reason: str,
+    cme_project_number: str = "",
+    organiser: str = "",
+) -> CreditEntry:
+    """Record an administrator's adjustment: credits recognised (or taken away, with a
+    negative amount) outside the platform's own awards, always with who and why."""
+    _check_may_correct(acting_user=acting_user, learner=learner)
+    reason, activity_title = reason.strip(), activity_title.strip()
+    this_year = timezone.localdate().year
+    error = CreditCorrectionRejected
+    if not reason:
+        raise error(error.REASON_REQUIRED, code="reason")
+    if not activity_title:
+        raise error(error.TITLE_REQUIRED, code="title")
+    if not credits and not study_hours:
+        raise error(error.ZERO, code="zero")
+    if not ADJUSTMENT_FIRST_YEAR <= year <= this_year:
+        params = {"first": ADJUSTMENT_FIRST_YEAR, "last": this_year}
+        raise error(error.BAD_YEAR, code="year", params=params)
+    if credit_class not in CreditClass.values:
+        raise error(error.UNKNOWN_CLASS, code="class")
+    if subject_type not in SubjectType.values:
+        raise error(error.UNKNOWN_SUBJECT, code="subject")
+    return CreditEntry.objects.create(
+        learner=learner,
+        credits=credits,
+        study_hours=study_hours,
+        credit_class=credit_class,
+        subject_type=subject_type,
+        cme_project_number=cme_project_number.strip(),
+        activity_title=activity_title,
+        organiser=organiser.strip(),
+        year=year,
+        source=CreditSource.ADJUSTMENT,
+        source_ref=f"adjustment:{uuid.uuid4().hex}",
         awarded_by=acting_user,
         reason=reason,
     )

@@ -87,17 +87,35 @@ def test_demo_site_serves_home_and_catalogue_in_chinese(client):
     assert "课程" in html  # interface text is Chinese by default
 
 
-def test_demo_learner_has_real_progress_and_an_assignment(client):
+def test_demo_learner_has_real_progress_and_an_assignment(
+    client, django_capture_on_commit_callbacks
+):
     from courses.models import Question
-    from lms.models import Enrollment, EnrollmentSource, LessonProgress
+    from lms.models import (
+        CreditEntry,
+        CreditSource,
+        Enrollment,
+        EnrollmentSource,
+        EnrollmentStatus,
+        LessonProgress,
+    )
 
-    call_command("seed_demo", verbosity=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", verbosity=0)
     learner = User.objects.get(email=DEMO_USERS[0].email)
     enrollments = Enrollment.objects.filter(learner=learner)
-    assert enrollments.count() == 2
+    assert enrollments.count() == 3
     assigned = enrollments.get(source=EnrollmentSource.ASSIGNED)
     assert assigned.due_date is not None
-    [progress] = LessonProgress.objects.filter(enrollment__learner=learner)
+    # One course completed through the heartbeat rule, with its credits in the ledger.
+    completed = enrollments.get(status=EnrollmentStatus.COMPLETED)
+    assert completed.completion.study_seconds > 0
+    award = CreditEntry.objects.get(learner=learner, source=CreditSource.COURSE_COMPLETION)
+    assert award.activity_title == completed.course.title
+    # And one lesson of another course studied today.
+    [progress] = LessonProgress.objects.filter(
+        enrollment__learner=learner, enrollment__status=EnrollmentStatus.ACTIVE
+    )
     assert progress.completed_at is not None
     assert progress.study_seconds >= progress.lesson.required_study_minutes * 60
     assert Question.objects.count() == sum(len(q) for _n, q in demo_content.EXAMS.values())
