@@ -21,9 +21,14 @@ help:
 install: system-deps
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
 	$(UV) sync --frozen
+	$(MANAGE) build_certificate_fonts
 
 # gettext compiles the translations; Debian's chromium (and CJK fonts for the Chinese
 # pages) runs the browser journey tests (tests/e2e), which Playwright never downloads.
+# Certificate PDFs (docs/decisions/0008) need WeasyPrint's Pango, HarfBuzz's subsetter
+# (without it every PDF subsets its fonts in Python, ~100x slower), fontconfig and the
+# Chinese and Tibetan fonts that `build_certificate_fonts` (run by install) reduces;
+# poppler-utils and zbar-tools let the tests read a PDF's page and decode its QR code.
 # Installed when missing (Debian, as root).
 system-deps:
 	@command -v msgfmt >/dev/null 2>&1 || { \
@@ -37,6 +42,17 @@ system-deps:
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	    else echo "Please install$$missing for the browser tests (Debian/Ubuntu: sudo apt-get install$$missing); they are skipped without chromium"; fi; \
+	  fi
+	@command -v dpkg >/dev/null 2>&1 || exit 0; \
+	  missing=""; \
+	  for pkg in libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig \
+	      fonts-noto-cjk fonts-tibetan-machine poppler-utils zbar-tools; do \
+	    dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; \
+	  done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "Please install$$missing for certificate PDFs (Debian/Ubuntu: sudo apt-get install$$missing)"; exit 1; fi; \
 	  fi
 
 messages: install

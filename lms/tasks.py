@@ -3,8 +3,10 @@
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.utils import timezone
 
 from lms.services.activity_mail import external_activity_event_notify
+from lms.services.summaries import compliance_summaries_refresh_year, compliance_summary_refresh
 
 
 @shared_task(
@@ -16,3 +18,16 @@ from lms.services.activity_mail import external_activity_event_notify
 def external_activity_notify_task(event_id: int) -> int:
     """E-mail what an external activity's audit event calls for (idempotent)."""
     return external_activity_event_notify(event_id=event_id)
+
+
+@shared_task(acks_late=True)
+def compliance_summary_refresh_task(learner_ids: list[int], year: int) -> int:
+    """Recompute some learners' compliance summaries for a year (idempotent)."""
+    return compliance_summary_refresh(learner_ids=learner_ids, year=year)
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=2000)
+def compliance_summaries_refresh_year_task(year: int | None = None) -> int:
+    """Recompute every active user's summary for a year, by default the current one:
+    the nightly run (statuses move with the date) and after a rule set changes."""
+    return compliance_summaries_refresh_year(year=year or timezone.localdate().year)

@@ -1,4 +1,7 @@
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -11,6 +14,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from lms.admin_forms import ApprovalChainForm, RequirementRuleSetForm
 from lms.models import ApprovalChain, RequirementRuleSet
+from lms.tasks import compliance_summaries_refresh_year_task
 
 
 class RequirementRuleSetViewSet(SnippetViewSet):
@@ -106,3 +110,22 @@ class ApprovalChainViewSet(SnippetViewSet):
 
 
 register_snippet(ApprovalChainViewSet)
+
+
+def _refresh_summaries_after_rule_set_change(request, instance_or_instances) -> None:
+    """A rule set decides the summaries of everyone it may judge: recompute the
+    current and the previous year after the change commits (a background task)."""
+    instances = (
+        instance_or_instances
+        if isinstance(instance_or_instances, list | tuple)
+        else [instance_or_instances]
+    )
+    if not any(isinstance(instance, RequirementRuleSet) for instance in instances):
+        return
+    this_year = timezone.localdate().year
+    for year in (this_year - 1, this_year):
+        transaction.on_commit(lambda year=year: compliance_summaries_refresh_year_task.delay(year))
+
+
+for _hook in ("after_create_snippet", "after_edit_snippet", "after_delete_snippet"):
+    hooks.register(_hook, _refresh_summaries_after_rule_set_change)

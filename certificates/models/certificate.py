@@ -66,6 +66,7 @@ class Certificate(models.Model):
     completed_on = models.DateField(_("completed on"))
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"))
+    issuer = models.CharField(_("issuing organisation"), max_length=200, blank=True)
 
     # The seal: Ed25519 over the canonical serialisation of the fields above.
     key_id = models.CharField(_("key id"), max_length=32)
@@ -104,6 +105,8 @@ class Certificate(models.Model):
                 fields=["serial_year", "serial_sequence"], name="certificate_serial_unique"
             )
         ]
+        # An uploaded PDF is looked up by its hash (public verification).
+        indexes = [models.Index(fields=["pdf_sha256"], name="certificate_pdf_sha256")]
         permissions = [("revoke_certificate", _("Can revoke certificates"))]
 
     def __str__(self) -> str:

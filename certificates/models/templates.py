@@ -1,11 +1,14 @@
 """Certificate templates, edited in the Wagtail admin: wording, issuer, seal, layout."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail.models import PreviewableMixin
 
+from certificates.placeholders import placeholder_errors
 from courses.models import CoursePage
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Give a colour as #RRGGBB."))
@@ -16,7 +19,14 @@ class CertificateLayout(models.TextChoices):
     PORTRAIT = "portrait", _("Portrait")
 
 
-class CertificateTemplate(ClusterableModel):
+# The texts that may hold placeholders such as {learner_name} (certificates.placeholders).
+PLACEHOLDER_FIELDS = ("title_zh", "title_bo", "title_en", "body_zh", "body_bo", "body_en")
+
+ANOTHER_DEFAULT = _("“%(name)s” is the site default already: untick it there first.")
+NO_LANGUAGE = _("Show at least one language.")
+
+
+class CertificateTemplate(PreviewableMixin, ClusterableModel):
     name = models.CharField(_("name"), max_length=120)
     is_default = models.BooleanField(
         _("site default"),
@@ -82,3 +92,36 @@ class CertificateTemplate(ClusterableModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """Field checks that the admin form shows beside each field; the rendering never
+        fails on a bad template either (it shows what it cannot read as written)."""
+        super().clean()
+        errors: dict[str, list] = {}
+        for name in PLACEHOLDER_FIELDS:
+            messages = placeholder_errors(getattr(self, name))
+            if messages:
+                errors[name] = messages
+        if not (self.show_chinese or self.show_tibetan or self.show_english):
+            errors["show_chinese"] = [NO_LANGUAGE]
+        if self.is_default:
+            other = CertificateTemplate.objects.filter(is_default=True).exclude(pk=self.pk).first()
+            if other is not None:
+                errors["is_default"] = [ANOTHER_DEFAULT % {"name": other.name}]
+        if errors:
+            raise ValidationError(errors)
+
+    # -- the admin's preview, with sample data (never signed) -------------------------
+
+    @property
+    def preview_modes(self):
+        return [("pdf", _("PDF")), ("html", _("Page (quick look)"))]
+
+    @property
+    def default_preview_size(self):
+        return "desktop"
+
+    def serve_preview(self, request, mode_name):
+        from certificates.template_admin import template_preview_response
+
+        return template_preview_response(request=request, template=self, mode=mode_name)

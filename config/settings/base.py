@@ -8,6 +8,7 @@ nothing running.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -225,6 +226,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Run by `celery -A config beat` in production: statuses move with the date
+# (on track → at risk → not compliant) even when nobody's ledger changes.
+CELERY_BEAT_SCHEDULE = {
+    "refresh-compliance-nightly": {
+        "task": "lms.tasks.compliance_summaries_refresh_year_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 LOGGING = {
     "version": 1,
@@ -233,7 +242,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # One line per search-index or reference-index update is noise, not news.
-    "loggers": {"django_tasks": {"level": "WARNING"}},
+    # WeasyPrint reports each step of each PDF, fontTools each table it subsets.
+    "loggers": {
+        "django_tasks": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Search: queries longer than this are refused with a message, not truncated silently.
@@ -262,3 +276,35 @@ SNOWLAND_PRIVATE_MEDIA_ROOT = env.path(
 # The largest evidence file a learner may upload (a phone photo or a scanned PDF).
 SNOWLAND_EVIDENCE_MAX_BYTES = env.int("SNOWLAND_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 SNOWLAND_EVIDENCE_MAX_FILES = 5
+
+# Certificates: serials read PREFIX-<year>-<6-digit sequence>; the issuer is named on a
+# certificate whose template names none.
+SNOWLAND_CERTIFICATE_PREFIX = env("SNOWLAND_CERTIFICATE_PREFIX", default="LSCME")
+SNOWLAND_CERTIFICATE_ISSUER = env("SNOWLAND_CERTIFICATE_ISSUER", default=SNOWLAND_DEFAULT_ORGANISER)
+# Ed25519 signing (certificates/signing.py). The active private key: base64 of the raw
+# 32 bytes or a PEM, inline or in a file; production requires one (production.py).
+SNOWLAND_SIGNING_KEY = env("SNOWLAND_SIGNING_KEY", default="")
+SNOWLAND_SIGNING_KEY_FILE = env("SNOWLAND_SIGNING_KEY_FILE", default="")
+# Without a configured key, dev makes one once into this gitignored file.
+SNOWLAND_SIGNING_KEY_AUTOGENERATE = False
+SNOWLAND_SIGNING_DEV_KEY_FILE = BASE_DIR / "var" / "keys" / "signing-key.pem"
+# Retired public keys, still trusted for certificates they signed: JSON ({"id": "key"}
+# or a list) or a comma list of key_id=pubkey; and every *.pub file in the directory.
+SNOWLAND_SIGNING_PUBLIC_KEYS = env("SNOWLAND_SIGNING_PUBLIC_KEYS", default="")
+SNOWLAND_SIGNING_PUBLIC_KEYS_DIR = env.path(
+    "SNOWLAND_SIGNING_PUBLIC_KEYS_DIR", default=BASE_DIR / "var" / "keys"
+)
+# Public verification (/verify/): lookups per IP address and window, counted in the cache.
+SNOWLAND_VERIFY_RATE_LIMIT = env.int("SNOWLAND_VERIFY_RATE_LIMIT", default=30)
+SNOWLAND_VERIFY_RATE_WINDOW_SECONDS = env.int("SNOWLAND_VERIFY_RATE_WINDOW_SECONDS", default=600)
+SNOWLAND_VERIFY_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+
+# Certificate rendering (certificates/rendering.py, docs/decisions/0008): the small fonts
+# that `manage.py build_certificate_fonts` makes from the system's CJK and Tibetan fonts
+# (gitignored; `make install` builds them). Optional SNOWLAND_CERTIFICATE_FONT_SOURCES
+# maps a face (snowland-serif-regular, snowland-serif-bold, snowland-tibetan) to a font
+# file ("path" or "path#face-index") where fontconfig cannot find it.
+SNOWLAND_CERTIFICATE_FONT_DIR = env.path(
+    "SNOWLAND_CERTIFICATE_FONT_DIR", default=BASE_DIR / "var" / "fonts"
+)
+SNOWLAND_CERTIFICATE_FONT_SOURCES: dict[str, str] = {}

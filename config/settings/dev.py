@@ -10,3 +10,6 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 # Serve static files straight from the apps, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Certificates are signed with a key made once into var/keys/ (gitignored).
+SNOWLAND_SIGNING_KEY_AUTOGENERATE = env.bool("SNOWLAND_SIGNING_KEY_AUTOGENERATE", default=True)

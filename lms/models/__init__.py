@@ -35,6 +35,7 @@ from lms.models.requirements import (
     RequirementRuleKind,
     RequirementRuleSet,
 )
+from lms.models.summaries import ComplianceSummary
 
 __all__ = [
     "ActivityAction",
@@ -46,6 +47,7 @@ __all__ = [
     "ApprovalChainStep",
     "ApprovalLevel",
     "ClassGroup",
+    "ComplianceSummary",
     "CourseCompletion",
     "CreditEntry",
     "CreditEntryQuerySet",

@@ -1,0 +1,16 @@
+"""Reactions to learning events; wired in CertificatesConfig.ready."""
+
+import logging
+
+from certificates.services import certificate_issue
+
+logger = logging.getLogger(__name__)
+
+
+def issue_certificate_on_completion(sender, *, completion_id: int, **kwargs) -> None:
+    # A failure is logged and left to `issue_missing_certificates`: it must not stop
+    # other listeners of the completion, nor undo what the learner earned.
+    try:
+        certificate_issue(completion_id=completion_id)
+    except Exception:
+        logger.exception("Issuing the certificate of completion %s failed", completion_id)
