@@ -14,6 +14,21 @@ from lms.models import ActivityStatus, CourseCompletion, CreditEntry, CreditSour
 from lms.selectors.ledger import may_correct_credits
 
 
+def _award_once(*, source: str, source_ref: str, **values) -> CreditEntry:
+    """The one award of a source: the ledger's unique (source, reference) makes a
+    second impossible, so repeated or racing calls all return the same entry."""
+    existing = CreditEntry.objects.filter(
+        source=source, source_ref=source_ref, reverses__isnull=True
+    ).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return CreditEntry.objects.create(source=source, source_ref=source_ref, **values)
+    except IntegrityError:  # a concurrent award won
+        return CreditEntry.objects.get(source=source, source_ref=source_ref, reverses__isnull=True)
+
+
 def _completion_ref(completion: CourseCompletion) -> str:
     return f"completion:{completion.pk}"
 
@@ -30,32 +45,20 @@ def credit_award_for_completion(*, completion_id: int) -> CreditEntry | None:
     course = completion.enrollment.course
     if not course.credits:
         return None
-    reference = _completion_ref(completion)
-    existing = CreditEntry.objects.filter(
-        source=CreditSource.COURSE_COMPLETION, source_ref=reference, reverses__isnull=True
-    ).first()
-    if existing:
-        return existing
-    try:
-        with transaction.atomic():
-            return CreditEntry.objects.create(
-                learner=completion.enrollment.learner,
-                credits=course.credits,
-                study_hours=course.study_hours,
-                credit_class=course.credit_class,
-                subject_type=course.subject_type,
-                cme_project_number=course.cme_project_number,
-                activity_title=course.title,
-                organiser=course.organiser or settings.SNOWLAND_DEFAULT_ORGANISER,
-                year=timezone.localtime(completion.completed_at).year,
-                source=CreditSource.COURSE_COMPLETION,
-                source_ref=reference,
-                reason=str(CreditSource.COURSE_COMPLETION.label),
-            )
-    except IntegrityError:  # a concurrent award won
-        return CreditEntry.objects.get(
-            source=CreditSource.COURSE_COMPLETION, source_ref=reference, reverses__isnull=True
-        )
+    return _award_once(
+        source=CreditSource.COURSE_COMPLETION,
+        source_ref=_completion_ref(completion),
+        learner_id=completion.enrollment.learner_id,
+        credits=course.credits,
+        study_hours=course.study_hours,
+        credit_class=course.credit_class,
+        subject_type=course.subject_type,
+        cme_project_number=course.cme_project_number,
+        activity_title=course.title,
+        organiser=course.organiser or settings.SNOWLAND_DEFAULT_ORGANISER,
+        year=timezone.localtime(completion.completed_at).year,
+        reason=str(CreditSource.COURSE_COMPLETION.label),
+    )
 
 
 def _external_ref(activity: ExternalActivity) -> str:
@@ -74,33 +77,21 @@ def credit_award_for_external_activity(*, activity_id: int, approved_by: User) -
         raise ExternalActivityNotAllowed(
             ExternalActivityNotAllowed.NOT_APPROVED, code="not_approved"
         )
-    reference = _external_ref(activity)
-    existing = CreditEntry.objects.filter(
-        source=CreditSource.EXTERNAL_ACTIVITY, source_ref=reference, reverses__isnull=True
-    ).first()
-    if existing:
-        return existing
-    try:
-        with transaction.atomic():
-            return CreditEntry.objects.create(
-                learner_id=activity.learner_id,
-                credits=activity.credits,
-                study_hours=activity.study_hours,
-                credit_class=activity.credit_class,
-                subject_type=activity.subject_type,
-                cme_project_number=activity.cme_project_number,
-                activity_title=activity.title,
-                organiser=activity.organiser,
-                year=activity.year,
-                source=CreditSource.EXTERNAL_ACTIVITY,
-                source_ref=reference,
-                awarded_by=approved_by,
-                reason=str(CreditSource.EXTERNAL_ACTIVITY.label),
-            )
-    except IntegrityError:  # a concurrent award won
-        return CreditEntry.objects.get(
-            source=CreditSource.EXTERNAL_ACTIVITY, source_ref=reference, reverses__isnull=True
-        )
+    return _award_once(
+        source=CreditSource.EXTERNAL_ACTIVITY,
+        source_ref=_external_ref(activity),
+        learner_id=activity.learner_id,
+        credits=activity.credits,
+        study_hours=activity.study_hours,
+        credit_class=activity.credit_class,
+        subject_type=activity.subject_type,
+        cme_project_number=activity.cme_project_number,
+        activity_title=activity.title,
+        organiser=activity.organiser,
+        year=activity.year,
+        awarded_by=approved_by,
+        reason=str(CreditSource.EXTERNAL_ACTIVITY.label),
+    )
 
 
 @transaction.atomic
