@@ -28,6 +28,7 @@ from lms.selectors import (
     learner_audit,
     may_correct_credits,
     may_decide,
+    may_review_activities,
     may_view_audit,
 )
 from lms.services import (
@@ -60,9 +61,7 @@ def activity_list(request):
         "lms/activities/list.html",
         {
             "activities": learner_activities(learner=request.user),
-            "may_approve": profile.may_approve
-            or profile.is_superuser
-            or request.user.headed_departments.exists(),
+            "may_approve": may_review_activities(user=request.user, profile=profile),
         },
     )
 

@@ -37,6 +37,7 @@ from lms.selectors.external_activities import (
     learner_audit,
     may_act_on_level,
     may_decide,
+    may_review_activities,
     may_view_audit,
 )
 from lms.selectors.ledger import may_correct_credits
@@ -74,6 +75,7 @@ __all__ = [
     "may_act_on_level",
     "may_correct_credits",
     "may_decide",
+    "may_review_activities",
     "may_view_audit",
     "requirement_rule_set_conflicts",
     "requirement_rule_set_for",

@@ -167,6 +167,12 @@ def approver_profile(*, user: User) -> ApproverProfile:
     )
 
 
+def may_review_activities(*, user: User, profile: ApproverProfile) -> bool:
+    """Whether the user has an approval queue at all: an approver, a superuser or the
+    head of a department."""
+    return profile.may_approve or profile.is_superuser or user.headed_departments.exists()
+
+
 def may_act_on_level(*, profile: ApproverProfile, learner: User, level: str) -> bool:
     """Whether the user may decide a step of `level` on a claim of `learner`.
 
