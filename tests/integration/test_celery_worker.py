@@ -83,11 +83,15 @@ def worker(transactional_db, migration_data, tmp_path, settings):
         text=True,
     )
     celery_app.conf.update(task_always_eager=False, broker_url=BROKER, result_backend=None)
+    # Earlier tests may have opened the connection pools for the default broker:
+    # drop them (as Celery does after a fork) so that messages go to this Redis.
+    celery_app._after_fork()
     running = Worker(process=process, private_root=private)
     try:
         yield running
     finally:
         celery_app.conf.update(task_always_eager=True)
+        celery_app._after_fork()
         print(running.stop()[-4000:])  # shown when the test fails
 
 
