@@ -1,5 +1,6 @@
 """Writes for accounts, institutions and roles."""
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
@@ -101,6 +102,43 @@ def user_profile_update(
     user.phone = phone
     user.full_clean(exclude=["password"])
     user.save()
+    return user
+
+
+@transaction.atomic
+def user_create_unverified(
+    *,
+    email: str,
+    real_name: str,
+    profession: str = "",
+    title_level: str = "",
+    institution: Institution | None = None,
+    department: Department | None = None,
+    licence_number: str = "",
+    phone: str = "",
+) -> User:
+    """An active account with no usable password and an unverified e-mail address,
+    for staff added by their HR office: they set a password through "forgot password"
+    (which also proves the address). No mail is sent here."""
+    if department is not None and department.institution_id != (institution and institution.pk):
+        raise DepartmentOutsideInstitution(
+            {"department": DepartmentOutsideInstitution.MESSAGE}, code="department_outside"
+        )
+    user = User(
+        email=User.objects.normalize_email(email),
+        real_name=real_name,
+        profession=profession,
+        title_level=title_level,
+        institution=institution,
+        department=department,
+        licence_number=licence_number,
+        phone=phone,
+        is_active=True,
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
     return user
 
 

@@ -128,3 +128,31 @@ class ApprovalChainRejected(ValidationError):
     NO_STEPS = _("Add at least one approval step.")
     DUPLICATE_LEVEL = _("Each level may appear only once in a chain.")
     UNKNOWN_LEVEL = _("Choose one of the offered levels.")
+
+
+class StaffImportRefused(ValidationError):
+    """Why an uploaded staff list cannot be imported at all (row errors are reported
+    per row by lms.services.staff_import instead)."""
+
+    TOO_LARGE = _("The file is larger than 2 MB; split it into smaller files.")
+    TOO_MANY_ROWS = _("The file has more than %(limit)s rows; split it into smaller files.")
+    NOT_READABLE = _(
+        "This file is neither an Excel workbook (.xlsx) nor a CSV text file. "
+        "Save it from Excel as .xlsx or as CSV."
+    )
+    BAD_XLSX = _(
+        "The Excel workbook could not be read; it may be damaged. "
+        "Save it again from Excel as .xlsx or as CSV."
+    )
+    NO_HEADER = _("The file is empty: the first row must name the columns.")
+    MISSING_COLUMNS = _("The first row lacks these columns: %(columns)s.")
+    NO_CONTACT_COLUMN = _("The first row needs an e-mail column or a phone column.")
+    NO_ROWS = _("The file has no staff rows below the column names.")
+    HAS_ERRORS = _(
+        "Some rows have errors, so nothing was imported. Correct the file and upload it "
+        "again, or confirm importing only the valid rows."
+    )
+    CONFLICT = _(
+        "Staff records changed while the file was being imported; nothing was imported. "
+        "Check the file again."
+    )
