@@ -16,6 +16,24 @@ def institution_subtree(*, root: Institution) -> QuerySet[Institution]:
     return Institution.objects.filter(path__startswith=path)
 
 
+def hr_scope_paths(*, user: User) -> tuple[str, ...]:
+    """The tree paths of the subtrees an HR officer is assigned (one query)."""
+    return tuple(user.hr_scopes.values_list("institution__path", flat=True))
+
+
+def paths_cover(paths: tuple[str, ...], institution: Institution | None) -> bool:
+    """Whether an institution lies in one of the subtrees: the one scope rule."""
+    return institution is not None and any(institution.path.startswith(p) for p in paths)
+
+
+def hr_scope_covers(*, user: User, institution_id: int | None) -> bool:
+    """Whether the officer's HR scope holds the institution (one query)."""
+    return (
+        institution_id is not None
+        and institutions_in_hr_scope(user=user).filter(pk=institution_id).exists()
+    )
+
+
 def institutions_in_hr_scope(*, user: User) -> QuerySet[Institution]:
     """Every institution an HR officer may see: the union of their assigned subtrees."""
     roots = list(user.hr_scopes.values_list("institution__path", flat=True))

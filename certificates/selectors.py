@@ -10,7 +10,7 @@ from enum import StrEnum
 from django.db.models import F, QuerySet
 
 from accounts.models import User
-from accounts.selectors import institutions_in_hr_scope
+from accounts.selectors import hr_scope_covers
 from certificates.embedded import PDF_MAGIC, embedded_document
 from certificates.models import Certificate, CertificateTemplate
 from certificates.signing import verify_document
@@ -138,11 +138,8 @@ def may_download(*, user: User, certificate: Certificate) -> bool:
         return True
     if user.has_perm(VIEW_ALL_PERMISSION):
         return True
-    institution_id = certificate.learner.institution_id
-    return (
-        institution_id is not None
-        and user.has_perm(STAFF_RECORDS_PERMISSION)
-        and institutions_in_hr_scope(user=user).filter(pk=institution_id).exists()
+    return user.has_perm(STAFF_RECORDS_PERMISSION) and hr_scope_covers(
+        user=user, institution_id=certificate.learner.institution_id
     )
 
 

@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet
 
 from accounts.choices import InstitutionKind
 from accounts.models import Institution, User
+from accounts.selectors import hr_scope_paths, paths_cover
 from courses.choices import CreditClass
 from lms.errors import ApprovalChainRejected
 from lms.models import (
@@ -138,9 +139,7 @@ class ApproverProfile:
     may_view_staff_records: bool = False
 
     def covers(self, institution: Institution | None) -> bool:
-        return institution is not None and any(
-            institution.path.startswith(path) for path in self.scope_paths
-        )
+        return paths_cover(self.scope_paths, institution)
 
 
 def approver_profile(*, user: User) -> ApproverProfile:
@@ -150,7 +149,7 @@ def approver_profile(*, user: User) -> ApproverProfile:
     may_view_staff_records = user.has_perm(STAFF_RECORDS_PERMISSION)
     scope_paths: tuple[str, ...] = ()
     if may_approve or may_view_staff_records:
-        scope_paths = tuple(user.hr_scopes.values_list("institution__path", flat=True))
+        scope_paths = hr_scope_paths(user=user)
     at_health_commission = bool(
         user.institution_id
         and Institution.objects.filter(

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Profession, TitleLevel
 from accounts.models import Department, Institution, User
+from accounts.selectors import hr_scope_paths, paths_cover
 from lms.compliance import ComplianceStatus
 from lms.models import CreditEntry, Enrollment, EnrollmentSource, EnrollmentStatus
 
@@ -63,9 +64,7 @@ class HRViewer:
     def covers(self, institution: Institution | None) -> bool:
         if self.is_superuser:
             return True
-        return institution is not None and any(
-            institution.path.startswith(path) for path in self.scope_paths
-        )
+        return paths_cover(self.scope_paths, institution)
 
 
 def hr_viewer(*, user: User) -> HRViewer | None:
@@ -76,7 +75,7 @@ def hr_viewer(*, user: User) -> HRViewer | None:
         return HRViewer(user_id=user.pk, is_superuser=True)
     if not user.has_perm(STAFF_RECORDS_PERMISSION):
         return None
-    paths = tuple(user.hr_scopes.values_list("institution__path", flat=True))
+    paths = hr_scope_paths(user=user)
     return HRViewer(user_id=user.pk, is_superuser=False, scope_paths=paths)
 
 

@@ -1,7 +1,7 @@
 """Who may correct whose credit records."""
 
 from accounts.models import User
-from accounts.selectors import institutions_in_hr_scope
+from accounts.selectors import hr_scope_covers
 
 ADJUST_PERMISSION = "lms.adjust_credits"
 
@@ -13,8 +13,6 @@ def may_correct_credits(*, user: User, learner: User) -> bool:
         return False
     if user.is_superuser:
         return True
-    return (
-        user.has_perm(ADJUST_PERMISSION)
-        and learner.institution_id is not None
-        and institutions_in_hr_scope(user=user).filter(pk=learner.institution_id).exists()
+    return user.has_perm(ADJUST_PERMISSION) and hr_scope_covers(
+        user=user, institution_id=learner.institution_id
     )
