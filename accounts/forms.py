@@ -132,3 +132,13 @@ class ProfileForm(forms.Form):
         except forms.ValidationError as error:
             self.add_error(None, error)
             raise
+
+
+INDENT = "\u3000"  # an ideographic space
+
+
+class InstitutionTreeChoiceField(forms.ModelChoiceField):
+    """Institutions in a plain select, indented by depth so that the tree reads."""
+
+    def label_from_instance(self, obj):
+        return f"{INDENT * max(0, obj.depth - 1)}{obj.name}"

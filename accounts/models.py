@@ -189,3 +189,7 @@ class HRScope(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.institution}"
+
+
+# The HR API's keys live in their own module; imported here so Django finds the model.
+from accounts.api_keys import ApiKey  # noqa: E402, F401

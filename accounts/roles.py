@@ -70,6 +70,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_hrscope",
         "accounts.delete_hrscope",
         "accounts.view_hrscope",
+        "accounts.manage_api_keys",
         "courses.add_coursecategory",
         "courses.change_coursecategory",
         "courses.delete_coursecategory",

@@ -1,9 +1,19 @@
 """Writes for accounts, institutions and roles."""
 
+import datetime
+
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from accounts.api_keys import (
+    MANAGE_PERMISSION,
+    ApiKey,
+    api_key_generate,
+    api_key_hash,
+)
 from accounts.choices import InstitutionKind, allowed_parent_kinds
 from accounts.errors import DepartmentOutsideInstitution, InstitutionParentNotAllowed
 from accounts.models import Department, HRScope, Institution, User
@@ -177,3 +187,67 @@ def roles_sync(*, using: str = "default") -> dict[str, Group]:
             group.permissions.set([by_name[name] for name in perms])
             groups[role] = group
     return groups
+
+
+# -- API keys of the HR API ------------------------------------------------------------
+
+# `last_used_at` is written at most this often per key, not on every request.
+API_KEY_USE_RESOLUTION = datetime.timedelta(minutes=1)
+
+
+def _check_may_manage_api_keys(user: User) -> None:
+    if not (user.is_active and user.has_perm(MANAGE_PERMISSION)):
+        raise PermissionDenied
+
+
+def api_key_create(
+    *,
+    institution: Institution,
+    name: str,
+    created_by: User,
+    expires_at: datetime.datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key for `institution`'s subtree, and its plaintext: shown to the
+    administrator once, never stored (only its hash is)."""
+    _check_may_manage_api_keys(created_by)
+    for _attempt in range(5):
+        prefix, plaintext = api_key_generate()
+        key = ApiKey(
+            institution=institution,
+            name=name.strip(),
+            prefix=prefix,
+            secret_hash=api_key_hash(plaintext),
+            created_by=created_by,
+            expires_at=expires_at,
+        )
+        key.full_clean(exclude=["prefix", "secret_hash"])
+        try:
+            with transaction.atomic():
+                key.save()
+        except IntegrityError:  # a prefix taken already (32 bits): draw again
+            continue
+        return key, plaintext
+    raise IntegrityError("No free API key prefix after 5 attempts.")
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey, revoked_by: User) -> ApiKey:
+    """Revoke a key at once; revoking a revoked key changes nothing."""
+    _check_may_manage_api_keys(revoked_by)
+    locked = ApiKey.objects.select_for_update().get(pk=key.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = revoked_by
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+    key.revoked_at, key.revoked_by_id = locked.revoked_at, locked.revoked_by_id
+    return key
+
+
+def api_key_record_use(*, key: ApiKey, now: datetime.datetime | None = None) -> None:
+    """Note that the key was used: one UPDATE per key and minute at most, none while
+    the key's last use is that recent (the row in hand was read in this request)."""
+    now = now or timezone.now()
+    if key.last_used_at is not None and now - key.last_used_at < API_KEY_USE_RESOLUTION:
+        return
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    key.last_used_at = now

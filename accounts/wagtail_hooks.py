@@ -1,12 +1,21 @@
+from functools import wraps
+
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from accounts.admin_forms import HRScopeAdminForm, InstitutionAdminForm
+from accounts.admin_choosers import PermissionCheckedChooserMixin
+from accounts.admin_forms import DepartmentAdminForm, HRScopeAdminForm, InstitutionAdminForm
 from accounts.models import Department, HRScope, Institution
+from accounts.selectors import departments_for_admin
+from accounts.viewsets import ApiKeyViewSet
 
 
 class InstitutionViewSet(SnippetViewSet):
+    # Public data: its chooser stays open (HR department forms and sign-up list them).
+    # Only site administrators may change institutions, so no scope applies here.
     model = Institution
     icon = "site"
     menu_label = _("Institutions")
@@ -19,16 +28,45 @@ class InstitutionViewSet(SnippetViewSet):
         return InstitutionAdminForm
 
 
+def _department_in_reach(view):
+    """Answer 404 for a department outside the user's reach, before the view reads it:
+    every view of the viewset that names a department (edit, copy, usage, history,
+    delete, revisions...) is wrapped, so none can be forgotten."""
+
+    @wraps(view)
+    def scoped_view(request, *args, **kwargs):
+        pk = kwargs.get("pk")  # an int: the viewset's URLs convert it
+        if pk is not None and not departments_for_admin(user=request.user).filter(pk=pk).exists():
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return scoped_view
+
+
 class DepartmentViewSet(SnippetViewSet):
+    """Departments, each HR officer's limited to their HR scope (the list, every view
+    of one department, and the institutions the form offers); site administrators
+    and superusers see all. The chooser stays open: departments are public."""
+
     model = Department
     icon = "group"
     menu_label = _("Departments")
     list_display = ["name", "institution", "head"]
     search_fields = ["name"]
-    form_fields = ["institution", "name", "head"]
+
+    def get_form_class(self, for_update=False):
+        return DepartmentAdminForm
+
+    def get_queryset(self, request):
+        return departments_for_admin(user=request.user)
+
+    def construct_view(self, view_class, **kwargs):
+        return _department_in_reach(super().construct_view(view_class, **kwargs))
 
 
-class HRScopeViewSet(SnippetViewSet):
+class HRScopeViewSet(PermissionCheckedChooserMixin, SnippetViewSet):
+    # Only site administrators may change HR scopes (no HR officer holds a permission on
+    # them), and no form chooses a scope: the chooser is theirs alone.
     model = HRScope
     icon = "lock"
     menu_label = _("HR scopes")
@@ -46,3 +84,8 @@ class OrganisationGroup(SnippetViewSetGroup):
 
 
 register_snippet(OrganisationGroup)
+
+
+@hooks.register("register_admin_viewset")
+def register_api_keys():
+    return ApiKeyViewSet()

@@ -7,6 +7,7 @@ class CertificatesConfig(AppConfig):
     verbose_name = _("Certificates")
 
     def ready(self):
+        import certificates.exports  # noqa: F401  (registers the certificates ZIP export)
         from certificates.receivers import issue_certificate_on_completion
         from lms.signals import course_completed
 

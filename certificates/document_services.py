@@ -190,33 +190,45 @@ def _same_content(first: dict, second: dict) -> bool:
     return strip(first) == strip(second)
 
 
-def transcript_document_request(*, learner: User, year: int) -> TranscriptDocument:
+def transcript_document_request(
+    *, learner: User, year: int, requested_by: User | None = None
+) -> TranscriptDocument:
     """A signed transcript document of the learner's year, rendered by a task after
     commit. Asking again while the ledger is unchanged returns the latest document
-    (queued again if its PDF is still missing) instead of making another."""
+    (queued again if its PDF is still missing) instead of making another.
+
+    `requested_by` is who asks (the learner when not given; an HR officer whose scope
+    the caller has checked). Each requester gets their own document, so that every
+    officer's request stays on record.
+    """
+    requester = requested_by or learner
     code = secrets.token_urlsafe(32)
     payload = transcript_payload(learner=learner, year=year, code=code)
     # Stored exactly as signed (dates as strings), so that it verifies as it is read back.
     signed_form = json.loads(canonical_bytes(payload))
+    mine = models.Q(requested_by=requester)
+    if requester.pk == learner.pk:
+        mine |= models.Q(requested_by__isnull=True)  # made before requesters were recorded
     latest = (
-        TranscriptDocument.objects.filter(learner=learner, year=year)
+        TranscriptDocument.objects.filter(mine, learner=learner, year=year)
         .order_by("-requested_at", "-pk")
         .first()
     )
     if latest is not None and _same_content(latest.payload, signed_form):
         if not latest.pdf:
-            transaction.on_commit(lambda: _render_transcript_later(latest.pk))
+            transaction.on_commit(lambda: _render_transcript_later(latest.pk), robust=True)
         return latest
     key_id, signature = sign_payload(payload)
     document = TranscriptDocument.objects.create(
         learner=learner,
         year=year,
+        requested_by=requester,
         verification_code=code,
         payload=signed_form,
         key_id=key_id,
         signature=signature,
     )
-    transaction.on_commit(lambda: _render_transcript_later(document.pk))
+    transaction.on_commit(lambda: _render_transcript_later(document.pk), robust=True)
     return document
 
 

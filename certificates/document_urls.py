@@ -11,6 +11,11 @@ document_urlpatterns: list = [
         name="transcript_request",
     ),
     path(
+        "transcripts/staff/<int:user_id>/<int:year>/",
+        document_views.staff_transcript_request,
+        name="staff_transcript_request",
+    ),
+    path(
         "transcripts/documents/<int:pk>/",
         document_views.transcript_status,
         name="transcript_status",

@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
+from wagtail.admin.admin_url_finder import ModelAdminURLFinder
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView, InspectView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -20,7 +21,9 @@ from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import Button, HeaderButton
+from wagtail.permission_policies import ModelPermissionPolicy
 
+from accounts.admin_choosers import PermissionCheckedChooserMixin
 from certificates.forms import RevokeForm
 from certificates.models import Certificate, CertificateStatus
 from certificates.selectors import REVOKE_PERMISSION
@@ -138,6 +141,22 @@ class CertificateRevokeView(WagtailAdminTemplateMixin, FormView):
         return redirect("certificate_admin:inspect", self.object.pk)
 
 
+class CertificateAdminURLFinder(ModelAdminURLFinder):
+    """Where the admin links a certificate (the usage page of its learner, the history):
+    its inspect view, for whoever may view certificates. Certificates have no edit
+    view, so Wagtail's default finder (which reverses "edit") would fail."""
+
+    edit_url_name = "certificate_admin:inspect"
+
+    def get_edit_url(self, instance):
+        policy = ModelPermissionPolicy(Certificate)
+        if self.user is not None and not policy.user_has_any_permission(
+            self.user, ["view", "change"]
+        ):
+            return None
+        return self.construct_edit_url(instance)
+
+
 class CertificateViewSet(ModelViewSet):
     model = Certificate
     name = "certificate_admin"
@@ -150,6 +169,7 @@ class CertificateViewSet(ModelViewSet):
     inspect_view_class = CertificateInspectView
     history_view_class = CertificateHistoryView
     copy_view_enabled = False
+    url_finder_class = CertificateAdminURLFinder
     list_display = [
         "serial_number",
         "learner_name",
@@ -205,10 +225,15 @@ class CertificateViewSet(ModelViewSet):
         ]
 
 
+class CertificateTemplateAdmin(PermissionCheckedChooserMixin, CertificateTemplateViewSet):
+    """The templates' snippet viewset, whose chooser answers only those who may change
+    templates (no admin form chooses a template: templates choose their courses)."""
+
+
 class CertificatesMenu(ViewSetGroup):
     """The "Certificates" menu of the admin (certificate templates may join it)."""
 
     menu_label = gettext_lazy("Certificates")
     menu_icon = "doc-full"
     menu_order = 230
-    items = (CertificateViewSet, CertificateTemplateViewSet)
+    items = (CertificateViewSet, CertificateTemplateAdmin)

@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.admin_choosers import PermissionCheckedChooserMixin
 from courses.models import CourseCategory, Question
 
 
@@ -18,8 +19,9 @@ class CourseCategoryViewSet(SnippetViewSet):
 register_snippet(CourseCategoryViewSet)
 
 
-class QuestionViewSet(SnippetViewSet):
-    """The exam question banks: one list, filtered by course."""
+class QuestionViewSet(PermissionCheckedChooserMixin, SnippetViewSet):
+    """The exam question banks: one list, filtered by course. Exam integrity: the
+    chooser lists questions only to those who may change them (authors, reviewers)."""
 
     model = Question
     icon = "help"

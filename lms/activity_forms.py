@@ -6,8 +6,10 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from courses.choices import CreditClass, SubjectType
+from lms.errors import BulkApprovalRefused
 from lms.models import ActivityDecision, ActivityKind, EvidenceFile, ExternalActivity
 from lms.services import ActivityReport
+from lms.services.external_activities import BULK_APPROVE_LIMIT
 
 ACCEPTED_TYPES = "application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg"
 REPORT_FIELDS = [
@@ -139,3 +141,66 @@ class DecisionForm(forms.Form):
         help_text=_("Required to return or reject: the learner reads it."),
     )
     step = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+# -- Approving several claims at once ----------------------------------------------------
+
+
+class BulkItemsField(forms.Field):
+    """The selected claims, each posted as "<claim id>:<step it was seen at>"; cleans to
+    a list of (id, step) pairs without duplicates, at most BULK_APPROVE_LIMIT."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": BulkApprovalRefused.NO_ITEMS,
+        "invalid": _("The selection could not be read; select the claims again."),
+        "too_many": BulkApprovalRefused.TOO_MANY,
+    }
+
+    def to_python(self, value) -> list[tuple[int, int]]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        pairs: dict[int, int] = {}
+        for text in values:
+            activity_id, colon, step = str(text).partition(":")
+            if not (colon and activity_id.isdigit() and step.isdigit()):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            if len(activity_id) > 12 or len(step) > 3:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+            pairs.setdefault(int(activity_id), int(step))
+        return list(pairs.items())
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        if len(value) > BULK_APPROVE_LIMIT:
+            raise forms.ValidationError(
+                self.error_messages["too_many"],
+                code="too_many",
+                params={"limit": BULK_APPROVE_LIMIT},
+            )
+
+
+class BulkSelectionForm(forms.Form):
+    """What the queue posts: the ticked claims."""
+
+    item = BulkItemsField()
+
+
+class BulkApproveForm(forms.Form):
+    """What the confirmation page posts besides the claims: the tick that confirms, and
+    a comment."""
+
+    confirmed = forms.BooleanField(
+        label=_("I have reviewed each claim listed above and approve them all."),
+        error_messages={
+            "required": _("Tick the box to confirm that you have reviewed every claim listed.")
+        },
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Recorded with each approval in the claim's history."),
+    )

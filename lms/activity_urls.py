@@ -20,6 +20,7 @@ activity_urlpatterns: list = [
         name="activity_evidence",
     ),
     path("approvals/", activity_views.approvals, name="approvals"),
+    path("approvals/bulk/", activity_views.approvals_bulk, name="approvals_bulk"),
     path("approvals/<int:activity_id>/", activity_views.approval_detail, name="approval_detail"),
     path("audit/<int:user_id>/", activity_views.audit, name="learner_audit"),
 ]

@@ -6,17 +6,25 @@ may act on; anyone else gets a 404, as for a claim that does not exist.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lms.activity_forms import ActivityEditForm, ActivityForm, DecisionForm
-from lms.errors import ExternalActivityNotAllowed, ExternalActivityRejected
+from lms.activity_forms import (
+    ActivityEditForm,
+    ActivityForm,
+    BulkApproveForm,
+    BulkSelectionForm,
+    DecisionForm,
+)
+from lms.errors import BulkApprovalRefused, ExternalActivityNotAllowed, ExternalActivityRejected
 from lms.forms import CreditAdjustmentForm
-from lms.models import ActivityStatus
+from lms.models import ActivityStatus, EvidenceFile, ExternalActivity
 from lms.selectors import (
     activity_for_viewer,
     activity_of_learner,
@@ -31,11 +39,16 @@ from lms.selectors import (
     may_review_activities,
     may_view_audit,
 )
+from lms.selectors.external_activities import may_view_activity
 from lms.services import (
     external_activity_decide,
     external_activity_resubmit,
     external_activity_submit,
     external_activity_withdraw,
+)
+from lms.services.external_activities import (
+    BULK_APPROVE_LIMIT,
+    external_activities_approve_many,
 )
 
 QUEUE_PAGE_SIZE = 25
@@ -182,7 +195,73 @@ def approvals(request):
     page = Paginator(approval_queue(profile=profile), QUEUE_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "lms/activities/queue.html", {"page": page})
+    return render(
+        request,
+        "lms/activities/queue.html",
+        {"page": page, "bulk_limit": BULK_APPROVE_LIMIT},
+    )
+
+
+def _selected_claims(profile, items: list[tuple[int, int]]) -> list[ExternalActivity]:
+    """The selected claims that still wait at the step the approver saw, at a step they
+    may decide, with their current evidence (three queries whatever their number)."""
+    steps = dict(items)
+    current = Prefetch(
+        "evidence",
+        queryset=EvidenceFile.objects.filter(removed_at__isnull=True),
+        to_attr="current_evidence",
+    )
+    claims = approval_queue(profile=profile).filter(pk__in=steps).prefetch_related(current)
+    return [claim for claim in claims if claim.current_step == steps[claim.pk]]
+
+
+def _claims_seen(profile, ids) -> dict[int, ExternalActivity]:
+    """Of these claims, those the user may see (to name the ones skipped), by id."""
+    rows = ExternalActivity.objects.filter(pk__in=ids).select_related(
+        "learner__institution", "learner__department"
+    )
+    return {row.pk: row for row in rows if may_view_activity(profile=profile, activity=row)}
+
+
+@login_required
+@require_POST
+def approvals_bulk(request):
+    """Approve several claims: the queue posts the ticked ones, this page lists them
+    for a last look and a confirming tick, and its own post approves each in turn
+    (`external_activities_approve_many`), then shows what was approved and skipped."""
+    profile = approver_profile(user=request.user)
+    if not may_review_activities(user=request.user, profile=profile):
+        raise PermissionDenied
+    selection = BulkSelectionForm(request.POST)
+    if not selection.is_valid():
+        for error in selection.errors.get("item", []):
+            messages.error(request, error)
+        return redirect("lms:approvals")
+    items = selection.cleaned_data["item"]
+    form = BulkApproveForm()
+    if request.POST.get("stage") == "approve":
+        form = BulkApproveForm(request.POST)
+        if form.is_valid():
+            try:
+                result = external_activities_approve_many(
+                    actor=request.user, items=items, comment=form.cleaned_data["comment"]
+                )
+            except BulkApprovalRefused as error:
+                form.add_error(None, error)
+            else:
+                seen = _claims_seen(profile, [item.activity_id for item in result.skipped])
+                skipped = [(item, seen.get(item.activity_id)) for item in result.skipped]
+                return render(
+                    request,
+                    "lms/activities/bulk_confirm.html",
+                    {"result": result, "skipped": skipped},
+                )
+    claims = _selected_claims(profile, items)
+    return render(
+        request,
+        "lms/activities/bulk_confirm.html",
+        {"claims": claims, "dropped": len(items) - len(claims), "form": form},
+    )
 
 
 @login_required

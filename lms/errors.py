@@ -156,3 +156,10 @@ class StaffImportRefused(ValidationError):
         "Staff records changed while the file was being imported; nothing was imported. "
         "Check the file again."
     )
+
+
+class BulkApprovalRefused(ValidationError):
+    """A batch of approvals refused as a whole, before any claim is decided."""
+
+    NO_ITEMS = _("Select at least one claim to approve.")
+    TOO_MANY = _("Approve at most %(limit)s claims at once.")

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Profession, TitleLevel
+from accounts.forms import InstitutionTreeChoiceField
 from lms.selectors.hr import (
     SORTS,
     STATUS_ORDER,
@@ -15,13 +16,6 @@ from lms.selectors.hr import (
 )
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
-INDENT = "\u3000"  # an ideographic space
-
-
-class InstitutionChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        # Indent by depth so that the tree reads in a plain select.
-        return f"{INDENT * max(0, obj.depth - 1)}{obj.name}"
 
 
 class DepartmentChoiceField(forms.ModelChoiceField):
@@ -38,7 +32,7 @@ class StaffFilterForm(forms.Form):
     year = forms.IntegerField(
         label=_("Year"), required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR
     )
-    institution = InstitutionChoiceField(
+    institution = InstitutionTreeChoiceField(
         label=_("Institution (and everything under it)"), queryset=None, required=False
     )
     department = DepartmentChoiceField(label=_("Department"), queryset=None, required=False)

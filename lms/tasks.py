@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from lms.services.activity_mail import external_activity_event_notify
+from lms.services.exports import export_run
 from lms.services.summaries import compliance_summaries_refresh_year, compliance_summary_refresh
 
 
@@ -31,3 +32,11 @@ def compliance_summaries_refresh_year_task(year: int | None = None) -> int:
     """Recompute every active user's summary for a year, by default the current one:
     the nightly run (statuses move with the date) and after a rule set changes."""
     return compliance_summaries_refresh_year(year=year or timezone.localdate().year)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def export_run_task(job_id: int) -> str | None:
+    """Build an HR export's file (idempotent: a finished job is left as it is; a
+    failure marks the job failed with a message rather than retrying)."""
+    job = export_run(job_id=job_id)
+    return job.status if job else None

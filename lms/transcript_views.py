@@ -1,7 +1,5 @@
 """The learner's transcript: every credit entry of a year and where they stand."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from lms.compliance import format_amount
 from lms.selectors.transcript import learner_transcript
+from lms.spreadsheet import CSV_CONTENT_TYPE, csv_writer, safe_cell
 
 # Years a ledger can hold: a wider request is a typo or a probe, not a transcript.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -32,20 +31,13 @@ def transcript(request, year: int | None = None):
     return render(request, "lms/transcript.html", {"transcript": data})
 
 
-def _cell(value) -> str:
-    """Neutralise spreadsheet formulas in text that learners or organisers wrote."""
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @login_required
 @require_GET
 def transcript_csv(request, year: int):
     data = learner_transcript(learner=request.user, year=_year_or_404(year))
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response = HttpResponse(content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="cme-transcript-{data.year}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with a BOM
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # starts with the BOM Excel needs for UTF-8
     writer.writerow(
         [
             _("Recorded at"),
@@ -74,15 +66,15 @@ def transcript_csv(request, year: int):
             [
                 timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
                 entry.year,
-                _cell(entry.activity_title),
-                _cell(entry.organiser),
-                _cell(entry.cme_project_number),
+                safe_cell(entry.activity_title),
+                safe_cell(entry.organiser),
+                safe_cell(entry.cme_project_number),
                 entry.get_credit_class_display(),
                 entry.get_subject_type_display(),
                 format_amount(entry.credits),
                 format_amount(entry.study_hours),
                 entry.get_source_display(),
-                _cell(entry.reason),
+                safe_cell(entry.reason),
                 status,
             ]
         )

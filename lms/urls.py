@@ -3,6 +3,7 @@ from django.urls import path
 from lms import ledger_views, views
 from lms.activity_urls import activity_urlpatterns
 from lms.exam_urls import exam_urlpatterns
+from lms.export_urls import export_urlpatterns
 from lms.hr_urls import hr_urlpatterns
 from lms.transcript_urls import transcript_urlpatterns
 
@@ -25,4 +26,5 @@ urlpatterns = [
     *transcript_urlpatterns,
     *activity_urlpatterns,
     *hr_urlpatterns,
+    *export_urlpatterns,
 ]

@@ -12,13 +12,15 @@ from wagtail.admin.panels import (
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.admin_choosers import PermissionCheckedChooserMixin
 from lms.admin_forms import ApprovalChainForm, RequirementRuleSetForm
 from lms.models import ApprovalChain, RequirementRuleSet
 from lms.tasks import compliance_summaries_refresh_year_task
 
 
-class RequirementRuleSetViewSet(SnippetViewSet):
-    """The yearly CME requirements, as data that administrators maintain."""
+class RequirementRuleSetViewSet(PermissionCheckedChooserMixin, SnippetViewSet):
+    """The yearly CME requirements, as data that administrators maintain. No form
+    chooses a rule set: its chooser answers only those who may change rule sets."""
 
     model = RequirementRuleSet
     icon = "tasks"
@@ -85,8 +87,9 @@ class RequirementRuleSetViewSet(SnippetViewSet):
 register_snippet(RequirementRuleSetViewSet)
 
 
-class ApprovalChainViewSet(SnippetViewSet):
-    """Who approves the external activities that staff report, per institution."""
+class ApprovalChainViewSet(PermissionCheckedChooserMixin, SnippetViewSet):
+    """Who approves the external activities that staff report, per institution. No form
+    chooses a chain: its chooser answers only those who may change chains."""
 
     model = ApprovalChain
     icon = "list-ol"

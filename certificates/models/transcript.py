@@ -20,6 +20,16 @@ class TranscriptDocument(models.Model):
     key_id = models.CharField(_("key id"), max_length=32, blank=True)
     signature = models.CharField(_("signature"), max_length=128, blank=True)
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    # Who asked for it: the learner, or an HR officer whose scope covers them (null for
+    # documents made before this was recorded).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
     pdf = models.FileField(
         _("PDF"), storage=private_media_storage, upload_to="transcripts/%Y/", blank=True
     )

@@ -6,6 +6,7 @@ from lms.models.credits import (
     CreditLedgerIsAppendOnly,
     CreditSource,
 )
+from lms.models.exports import ExportJob, ExportKind, ExportStatus
 from lms.models.external import (
     ActivityAction,
     ActivityAuditIsAppendOnly,
@@ -59,6 +60,9 @@ __all__ = [
     "EnrollmentStatus",
     "EvidenceFile",
     "ExamAttempt",
+    "ExportJob",
+    "ExportKind",
+    "ExportStatus",
     "ExternalActivity",
     "ExternalActivityEvent",
     "LessonProgress",

@@ -57,7 +57,7 @@ def status_label(status: str | None) -> str:
 class HRViewer:
     """Who is looking and which part of the tree they may see, read once per request."""
 
-    user_id: int
+    user_id: int | None  # None: an API key (lms.api), not a person
     is_superuser: bool
     scope_paths: tuple[str, ...] = ()
 

@@ -26,7 +26,12 @@ from accounts.models import Institution, User
 from courses.choices import CreditClass, SubjectType
 from lms import tasks
 from lms.compliance import format_amount
-from lms.errors import ApprovalChainRejected, ExternalActivityNotAllowed, ExternalActivityRejected
+from lms.errors import (
+    ApprovalChainRejected,
+    BulkApprovalRefused,
+    ExternalActivityNotAllowed,
+    ExternalActivityRejected,
+)
 from lms.models import (
     ActivityAction,
     ActivityDecision,
@@ -676,3 +681,86 @@ def _return_or_reject(
         reason=reason,
     )
     _notify_after_commit(event)
+
+
+# -- Approving several claims at once --------------------------------------------------------
+
+BULK_APPROVE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class BulkItem:
+    """One claim of a batch: approved (`activity` is the claim as saved) or skipped
+    (`error` says why, `code` is the error's code)."""
+
+    activity_id: int
+    step: int
+    activity: ExternalActivity | None = None
+    error: str = ""
+    code: str = ""
+
+    @property
+    def approved(self) -> bool:
+        return self.activity is not None
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    approved: list[BulkItem]
+    skipped: list[BulkItem]
+
+
+def external_activities_approve_many(
+    *, actor: User, items: Sequence[tuple[int, int]], comment: str = ""
+) -> BulkResult:
+    """Approve several claims, each at the step the approver saw it at.
+
+    `items` holds (claim id, step) pairs. Each claim goes through
+    `external_activity_decide` in its own transaction, so each is checked and audited
+    exactly like a single decision, and one that fails (decided meanwhile, no longer at
+    the approver's step, out of scope, unknown) is skipped without undoing the others.
+    A claim listed twice counts once (the first step given).
+    """
+    batch: dict[int, int] = {}
+    for activity_id, step in items:
+        batch.setdefault(int(activity_id), int(step))
+    if not batch:
+        raise BulkApprovalRefused(BulkApprovalRefused.NO_ITEMS, code="no_items")
+    if len(batch) > BULK_APPROVE_LIMIT:
+        raise BulkApprovalRefused(
+            BulkApprovalRefused.TOO_MANY, code="too_many", params={"limit": BULK_APPROVE_LIMIT}
+        )
+    approved: list[BulkItem] = []
+    skipped: list[BulkItem] = []
+    for activity_id, step in batch.items():
+        try:
+            with transaction.atomic():
+                activity = external_activity_decide(
+                    activity_id=activity_id,
+                    actor=actor,
+                    step=step,
+                    decision=ActivityDecision.APPROVE,
+                    reason=comment,
+                )
+        except ExternalActivity.DoesNotExist:
+            # The same answer as a claim out of scope: ids are not to be probed.
+            skipped.append(
+                BulkItem(
+                    activity_id=activity_id,
+                    step=step,
+                    error=str(ExternalActivityNotAllowed.NOT_ELIGIBLE),
+                    code="not_eligible",
+                )
+            )
+        except ValidationError as error:
+            skipped.append(
+                BulkItem(
+                    activity_id=activity_id,
+                    step=step,
+                    error=" ".join(str(message) for message in error.messages),
+                    code=getattr(error, "code", "") or "",
+                )
+            )
+        else:
+            approved.append(BulkItem(activity_id=activity_id, step=step, activity=activity))
+    return BulkResult(approved=approved, skipped=skipped)
