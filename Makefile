@@ -10,13 +10,15 @@ MANAGE := $(RUN) python manage.py
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/snowland
 PG_ANSWERS := $(PYTHON) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null
 
-.PHONY: help install system-deps messages makemessages run test test-sqlite test-postgres lint format bench worker serve
+.PHONY: help install system-deps messages makemessages run test test-sqlite test-postgres lint format bench worker serve serve-stop stop serve-status
 
 help:
 	@echo "make run    install, migrate, load demo content and serve on http://127.0.0.1:8000"
 	@echo "make test   install and run the whole suite (SQLite, then PostgreSQL if it answers)"
 	@echo "make lint   ruff, djlint, import-linter and the migrations check"
 	@echo "make bench  benchmarks, as ratios against a baseline from the same run"
+	@echo "make serve  the production stack on this machine (gunicorn, Celery worker and beat)"
+	@echo "make stop   stop what make serve started"
 
 install: system-deps
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet "uv>=0.5"
@@ -91,9 +93,31 @@ test-postgres:
 	  echo "PostgreSQL does not answer on 127.0.0.1:5432: the PostgreSQL run is skipped"; \
 	fi
 
-# Benchmarks report ratios against a baseline measured in the same run.
+# Benchmarks (bench/run.py, docs/performance.md): every scenario as a ratio against a
+# floor measured in the same run, under gunicorn with the production settings, driven
+# by wrk on loopback. Needs PostgreSQL and Redis on 127.0.0.1 (BENCH_DATABASE_URL and
+# BENCH_REDIS_URL say otherwise); builds the snowland_bench database once and reuses
+# it. Results: bench/results/latest.json and the table in docs/performance.md.
+# BENCH_QUICK=1 runs each scenario 3 s instead of 10. wrk is installed when missing
+# (Debian, as root). `pytest benchmarks` keeps the older in-process micro-benchmarks.
 bench: messages
-	$(RUN) pytest benchmarks -q -s -p no:cacheprovider
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "Please install wrk (Debian/Ubuntu: sudo apt-get install wrk)"; exit 1; fi; }
+	$(RUN) python bench/run.py
 
 worker: install
 	$(RUN) celery -A config.celery_app worker --loglevel=INFO
+
+# The production stack on one machine (config.settings.production): PostgreSQL and Redis
+# on this machine or those named in .env.production; gunicorn, a Celery worker and beat
+# in the background (pids in var/run/, logs in var/log/). docs/deployment.md explains it.
+serve: messages
+	bin/serve start
+
+stop serve-stop:
+	@bin/serve stop
+
+serve-status:
+	@bin/serve status

@@ -2,6 +2,8 @@
 
 import logging
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +22,7 @@ from certificates.signing import active_key_id, certificate_payload, sign_payloa
 from courses.models import CoursePage
 from lms.models import CourseCompletion, CreditEntry, CreditSource, Enrollment
 from lms.services import credit_reverse
+from lms.services.reconcile import credit_reconcile_completions
 
 logger = logging.getLogger(__name__)
 
@@ -135,14 +138,23 @@ def certificate_issue(*, completion_id: int) -> Certificate:
         if winner is None:
             raise
         return winner
-    transaction.on_commit(lambda: _render_later(certificate.pk))
+    transaction.on_commit(lambda: _render_later(certificate.pk), robust=True)
     return certificate
 
 
-def _render_later(certificate_id: int) -> None:
+def _render_later(certificate_id: int) -> bool:
+    """Queue the rendering; False when the broker cannot take it. An outage is logged,
+    never raised: the certificate stands and `completions_sweep` queues it again."""
+    from kombu.exceptions import OperationalError
+
     from certificates.tasks import render_certificate
 
-    render_certificate.delay(certificate_id)
+    try:
+        render_certificate.delay(certificate_id)
+    except OperationalError:
+        logger.warning("Could not queue the rendering of certificate %s", certificate_id)
+        return False
+    return True
 
 
 def certificates_issue_missing(*, limit: int | None = None) -> list[Certificate]:
@@ -162,6 +174,53 @@ def certificates_render_missing() -> int:
     for certificate_id in ids:
         _render_later(certificate_id)
     return len(ids)
+
+
+# A sweep repairs at most this many of each kind; the next one takes the rest.
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    credits_awarded: int
+    certificates_issued: int
+    renders_queued: int
+
+
+def completions_sweep(
+    *, older_than: timedelta = timedelta(minutes=2), limit: int = SWEEP_BATCH
+) -> SweepResult:
+    """Repair what the after-commit steps of completions left undone (beat, every 5 min).
+
+    A completion's credit, certificate and PDF follow it after commit; a crash or a
+    broker outage can lose any of them. This awards missing credits, issues missing
+    certificates (each queues its rendering) and queues again the rendering of
+    certificates still without a PDF `older_than` after issue, oldest first. Idempotent
+    and race-safe like the services it calls: run it any time (docs/decisions/0012).
+    """
+    try:
+        awarded = credit_reconcile_completions()
+    except Exception:  # the certificates and renderings are still repaired; logged
+        logger.exception("Completion sweep: awarding the missing credits failed")
+        awarded = 0
+    issued = certificates_issue_missing(limit=limit)
+    stale = (
+        Certificate.objects.filter(pdf="", issued_at__lte=timezone.now() - older_than)
+        .order_by("issued_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    queued = sum(_render_later(certificate_id) for certificate_id in list(stale))
+    if awarded or issued or queued:
+        logger.warning(
+            "Completion sweep: %s credit(s) awarded, %s certificate(s) issued, %s "
+            "rendering(s) queued again",
+            awarded,
+            len(issued),
+            queued,
+        )
+    return SweepResult(
+        credits_awarded=awarded, certificates_issued=len(issued), renders_queued=queued
+    )
 
 
 def _completion_award(certificate: Certificate) -> CreditEntry | None:

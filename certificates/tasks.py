@@ -7,10 +7,13 @@ another worker; the time limits stop a rendering that hangs.
 """
 
 import logging
+from dataclasses import asdict
+from datetime import timedelta
 
 from celery import shared_task
 
 from certificates.document_services import certificate_pdf_render, transcript_document_render
+from certificates.services import completions_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +69,13 @@ def render_transcript(self, document_id: int) -> None:
         document_id,
         lambda: transcript_document_render(document_id=document_id),
     )
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=270)
+def completion_sweep_task(older_than_seconds: int | None = None) -> dict[str, int]:
+    """Run by beat every 5 minutes: credits, certificates and renderings that completions
+    lost to a crash or a broker outage (docs/decisions/0012)."""
+    options = (
+        {} if older_than_seconds is None else {"older_than": timedelta(seconds=older_than_seconds)}
+    )
+    return asdict(completions_sweep(**options))

@@ -9,10 +9,11 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.blocks import RICH_TEXT_FEATURES, AnnouncementBlock, content_blocks
+from courses.caching import CachedViewRestrictionsMixin
 from courses.selectors import featured_courses
 
 
-class HomePage(Page):
+class HomePage(CachedViewRestrictionsMixin, Page):
     introduction = RichTextField(_("introduction"), features=RICH_TEXT_FEATURES, blank=True)
     announcements = StreamField(
         [("announcement", AnnouncementBlock())],
@@ -54,7 +55,7 @@ class HomePageFeaturedCourse(Orderable):
     panels = [FieldPanel("course")]
 
 
-class StandardPage(Page):
+class StandardPage(CachedViewRestrictionsMixin, Page):
     """About, help and policy pages."""
 
     introduction = models.CharField(_("introduction"), max_length=300, blank=True)

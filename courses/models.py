@@ -24,6 +24,7 @@ from wagtail.search import index
 from accounts.choices import Profession, TitleLevel
 from cms.blocks import RICH_TEXT_FEATURES, content_blocks
 from courses.blocks import CheckpointBlock
+from courses.caching import CachedViewRestrictionsMixin
 from courses.choices import ContentLanguage, CreditClass, QuestionKind, SubjectType
 from courses.grading import choice_set_errors
 from courses.search_text import cjk_search_text
@@ -85,7 +86,7 @@ class AudienceTitleLevel(models.Model):
         return str(self.get_code_display())
 
 
-class CourseIndexPage(Page):
+class CourseIndexPage(CachedViewRestrictionsMixin, Page):
     """The course catalogue: filters and search over the courses beneath it."""
 
     intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
@@ -107,7 +108,7 @@ class CourseIndexPage(Page):
         return context
 
 
-class CoursePage(Page):
+class CoursePage(CachedViewRestrictionsMixin, Page):
     summary = models.TextField(
         _("summary"), max_length=500, help_text=_("Two or three sentences for the catalogue.")
     )
@@ -302,10 +303,11 @@ class CoursePage(Page):
             raise ValidationError(errors)
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import course_lessons
+        from courses.fragments import course_shared
 
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = course_lessons(course=self)
+        # What every visitor sees alike, rendered once per publish (courses/fragments.py).
+        context["shared"] = course_shared(request=request, course=self)
         return context
 
 
@@ -326,7 +328,7 @@ class CourseFaculty(Orderable):
         return self.name
 
 
-class LessonPage(Page):
+class LessonPage(CachedViewRestrictionsMixin, Page):
     """One lesson of a course; lessons follow the order of the course's children."""
 
     introduction = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -371,10 +373,12 @@ class LessonPage(Page):
         return [b.id for b in self.body if b.block_type == "checkpoint"]
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import lesson_navigation
+        from courses.fragments import lesson_shared
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_navigation(lesson=self))
+        # What every visitor sees alike, rendered once per publish (courses/fragments.py):
+        # the course, the lessons around this one and the body but for its checkpoints.
+        context.update(lesson_shared(request=request, lesson=self))
         return context
 
 

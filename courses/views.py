@@ -3,12 +3,16 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 
+from courses.caching import cached_until_publish
 from courses.forms import CatalogueFilterForm
 from courses.selectors import course_catalogue, course_categories
 
 
 def catalogue_context(*, request, catalogue) -> dict:
-    categories = list(course_categories())
+    # The filter form's categories are the same for everyone until the next publish.
+    categories = cached_until_publish(
+        request, "course-categories", build=lambda: list(course_categories())
+    )
     form = CatalogueFilterForm(request.GET or None, categories=categories)
     filters = form.valid_filters() if request.GET else {}
     courses = course_catalogue(

@@ -32,4 +32,23 @@ class PrivateMediaStorage(FileSystemStorage):
         raise ValueError("Private files have no URL; serve them through a view that checks access.")
 
 
-private_media_storage = PrivateMediaStorage()
+def _private_media_storage():
+    """The file system, or S3-compatible object storage (private, shared by every web
+    and worker machine) when production settings give SNOWLAND_PRIVATE_MEDIA_S3."""
+    options = getattr(settings, "SNOWLAND_PRIVATE_MEDIA_S3", None)
+    if not options:
+        return PrivateMediaStorage()
+    from storages.backends.s3 import S3Storage
+
+    class PrivateS3Storage(S3Storage):
+        def url(self, name, parameters=None, expire=None, http_method=None):
+            raise ValueError("Private files have no URL; serve them through a view.")
+
+        def deconstruct(self):
+            # Migrations name the storage as before, never its options or credentials.
+            return ("lms.storage.PrivateMediaStorage", (), {})
+
+    return PrivateS3Storage(**options)
+
+
+private_media_storage = _private_media_storage()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -46,6 +47,7 @@ THIRD_PARTY_APPS = [
     "django_filters",
     "allauth",
     "allauth.account",
+    "ninja",  # the HR API; listed so its Swagger UI is served from local static files
 ]
 LOCAL_APPS = [
     "accounts",
@@ -57,14 +59,20 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",  # first: every log line names its request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.security.ContentSecurityPolicyMiddleware",  # django-csp, admin and PDF aware
+    "config.security.PermissionsPolicyMiddleware",
+    # Before sessions: a cached public page costs no query (cms/page_cache.py).
+    "cms.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.AdminRefusalMiddleware",  # admin refusals as 403, not redirects
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -190,6 +198,39 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Security headers. Content-Security-Policy, django-csp 4 format:
+# https://django-csp.readthedocs.io/en/latest/configuration.html. Scripts only from this
+# site (an inline <script> needs nonce="{{ request.csp_nonce }}"); styles also inline,
+# because progress bars set their width in style="" and the brand colour is a <style>
+# (a nonce would switch 'unsafe-inline' off). Lesson videos may embed a video site
+# (frame-src https:). The Wagtail admin and PDFs get their own rules (config/security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "media-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF, "https:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No page is framed, except the admin's previews (Wagtail allows those itself).
+X_FRAME_OPTIONS = "DENY"
+# The admin calls no foreign server from editors' browsers (the policy would refuse
+# it, and gravatar.com is not reachable from the region anyway): no avatars from
+# Gravatar, no check for new Wagtail releases (upgrades are the operators' business).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+
 # Wagtail: https://docs.wagtail.org/en/stable/reference/settings.html
 WAGTAIL_SITE_NAME = _("Snowland CME")
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
@@ -233,13 +274,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.tasks.compliance_summaries_refresh_year_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Credits, certificates and PDFs that a crash or a broker outage took from a
+    # completion's after-commit steps (docs/decisions/0012); a late run is dropped.
+    "completion-sweep": {
+        "task": "certificates.tasks.completion_sweep_task",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 240},
+    },
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record names its request (config/request_id.py); DJANGO_LOG_FORMAT=json
+    # writes one JSON object per line (config/logging.py), production's default.
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("DJANGO_LOG_FORMAT", default="plain"),
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     # One line per search-index or reference-index update is noise, not news.
     # WeasyPrint reports each step of each PDF, fontTools each table it subsets.
@@ -253,6 +313,11 @@ LOGGING = {
 # Search: queries longer than this are refused with a message, not truncated silently.
 SNOWLAND_SEARCH_MAX_LENGTH = 100
 SNOWLAND_CATALOGUE_PAGE_SIZE = 12
+# Anonymous visitors' public pages are served from the cache for this long, or until
+# a publish (cms/page_cache.py); 0 turns the page cache off.
+SNOWLAND_PAGE_CACHE_SECONDS = env.int("SNOWLAND_PAGE_CACHE_SECONDS", default=600)
+# `make bench` only: a constant view at /bench/floor/, the benchmarks' floor.
+SNOWLAND_BENCH_FLOOR = env.bool("SNOWLAND_BENCH_FLOOR", default=False)
 
 # Learning: a heartbeat credits at most this much time (the page beats every 30 s).
 SNOWLAND_HEARTBEAT_CAP_SECONDS = 45

@@ -1,3 +1,4 @@
+import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -15,16 +16,28 @@ from lms.selectors.exams import exam_best_passed_score
 from lms.selectors.lessons import course_lesson_ids
 from lms.signals import course_completed
 
+logger = logging.getLogger(__name__)
+
 
 def _announce(completion: CourseCompletion) -> None:
+    # Robust: one receiver's failure (the broker down while it queues work) must not
+    # keep the others (credit, certificate) from running; the sweep mends the failed one.
     enrollment = completion.enrollment
-    course_completed.send(
+    results = course_completed.send_robust(
         sender=CourseCompletion,
         completion_id=completion.pk,
         enrollment_id=enrollment.pk,
         learner_id=enrollment.learner_id,
         course_id=enrollment.course_id,
     )
+    for receiver, outcome in results:
+        if isinstance(outcome, Exception):
+            logger.error(
+                "course_completed receiver %r failed for completion %s",
+                receiver,
+                completion.pk,
+                exc_info=outcome,
+            )
 
 
 def enrollment_complete(*, enrollment_id: int) -> CourseCompletion | None:

@@ -106,6 +106,9 @@ def compliance_summary_refresh_on_commit(*, learner_id: int, years: Iterable[int
     from lms.tasks import compliance_summary_refresh_task
 
     for year in sorted(set(years)):
+        # Robust: a broker outage must not fail the write that changed the ledger; the
+        # nightly refresh recomputes every summary anyway.
         transaction.on_commit(
-            lambda year=year: compliance_summary_refresh_task.delay([learner_id], year)
+            lambda year=year: compliance_summary_refresh_task.delay([learner_id], year),
+            robust=True,
         )

@@ -269,6 +269,7 @@ def test_a_new_learner_signs_up_studies_and_completes_a_course(
     first, second = world.lessons
     page_errors: list[str] = []
     failed_requests: list[str] = []
+    csp_violations: list[str] = []  # the Content-Security-Policy must hold what pages do
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(**chromium_launch)
@@ -279,6 +280,14 @@ def test_a_new_learner_signs_up_studies_and_completes_a_course(
         page = context.new_page()
         try:
             page.on("pageerror", lambda error: page_errors.append(str(error)))
+            page.on(
+                "console",
+                lambda message: (
+                    csp_violations.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
             page.on(
                 "response",
                 lambda r: (
@@ -338,6 +347,7 @@ def test_a_new_learner_signs_up_studies_and_completes_a_course(
 
     assert page_errors == []
     assert failed_requests == []
+    assert csp_violations == []
     # The pages said "complete" only once the real (shortened) rule was met.
     learner = User.objects.get(email=EMAIL)
     assert (learner.real_name, learner.institution_id) == (REAL_NAME, world.institution_pk)
