@@ -99,7 +99,7 @@ test-postgres:
 # BENCH_REDIS_URL say otherwise); builds the snowland_bench database once and reuses
 # it. Results: bench/results/latest.json and the table in docs/performance.md.
 # BENCH_QUICK=1 runs each scenario 3 s instead of 10. wrk is installed when missing
-# (Debian, as root). `pytest benchmarks` keeps the older in-process micro-benchmarks.
+# (Debian, as root).
 bench: messages
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -6,11 +6,8 @@ page's limit per address). Signed-in users without the right get 403; anonymous
 visitors go to the log-in page.
 """
 
-import time
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -32,6 +29,7 @@ from certificates.check_selectors import (
     may_check_certificates,
 )
 from certificates.forms import upload_limit_message
+from certificates.ratelimit import seconds_left, window_exceeded
 
 METHODS = ("code", "serial", "qr", "pdf")
 FORMS = {"code": CheckCodeForm, "serial": SerialNameForm, "qr": QrImageForm, "pdf": CheckPdfForm}
@@ -49,24 +47,12 @@ def _rate_limit() -> tuple[int, int]:
 
 
 def _rate_exceeded(user) -> bool:
-    """Count one lookup for the user in a fixed window in the cache (shared by every
-    worker when the cache is Redis); True once the window's limit is passed."""
     limit, window = _rate_limit()
-    key = f"certificates:hr-check:{user.pk}:{int(time.time()) // window}"
-    if cache.add(key, 1, timeout=window):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
-            count = 1
-    return count > limit
+    return window_exceeded(key=f"certificates:hr-check:{user.pk}", limit=limit, window=window)
 
 
 def _retry_after() -> int:
-    _limit, window = _rate_limit()
-    return window - int(time.time()) % window
+    return seconds_left(_rate_limit()[1])
 
 
 def _upload_limit(method: str) -> int:

@@ -16,22 +16,33 @@ def client_ip(request) -> str:
         return "unknown"
 
 
-def verification_rate_exceeded(request) -> bool:
-    """Count one lookup for the request's address; True once the window's limit is
-    passed. Shared by every worker when the cache is Redis (production)."""
-    window = settings.SNOWLAND_VERIFY_RATE_WINDOW_SECONDS
-    key = f"certificates:verify:{client_ip(request)}:{int(time.time()) // window}"
-    if cache.add(key, 1, timeout=window):
+def window_exceeded(*, key: str, limit: int, window: int) -> bool:
+    """Count one hit for `key` in the current fixed window of `window` seconds; True once
+    the window's `limit` is passed. Shared by every worker when the cache is Redis."""
+    bucket = f"{key}:{int(time.time()) // window}"
+    if cache.add(bucket, 1, timeout=window):
         count = 1
     else:
         try:
-            count = cache.incr(key)
+            count = cache.incr(bucket)
         except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
+            cache.set(bucket, 1, timeout=window)
             count = 1
-    return count > settings.SNOWLAND_VERIFY_RATE_LIMIT
+    return count > limit
+
+
+def seconds_left(window: int) -> int:
+    return window - int(time.time()) % window
+
+
+def verification_rate_exceeded(request) -> bool:
+    """Count one public lookup for the request's address."""
+    return window_exceeded(
+        key=f"certificates:verify:{client_ip(request)}",
+        limit=settings.SNOWLAND_VERIFY_RATE_LIMIT,
+        window=settings.SNOWLAND_VERIFY_RATE_WINDOW_SECONDS,
+    )
 
 
 def retry_after_seconds() -> int:
-    window = settings.SNOWLAND_VERIFY_RATE_WINDOW_SECONDS
-    return window - int(time.time()) % window
+    return seconds_left(settings.SNOWLAND_VERIFY_RATE_WINDOW_SECONDS)

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,13 +23,15 @@ from lms.activity_forms import (
 )
 from lms.errors import BulkApprovalRefused, ExternalActivityNotAllowed, ExternalActivityRejected
 from lms.forms import CreditAdjustmentForm
-from lms.models import ActivityStatus, EvidenceFile, ExternalActivity
+from lms.models import ActivityStatus
 from lms.selectors import (
     activity_for_viewer,
     activity_of_learner,
     activity_record,
     approval_queue,
     approver_profile,
+    claims_for_bulk_approval,
+    claims_visible_to,
     evidence_for_viewer,
     learner_activities,
     learner_audit,
@@ -39,7 +40,6 @@ from lms.selectors import (
     may_review_activities,
     may_view_audit,
 )
-from lms.selectors.external_activities import may_view_activity
 from lms.services import (
     external_activity_decide,
     external_activity_resubmit,
@@ -202,27 +202,6 @@ def approvals(request):
     )
 
 
-def _selected_claims(profile, items: list[tuple[int, int]]) -> list[ExternalActivity]:
-    """The selected claims that still wait at the step the approver saw, at a step they
-    may decide, with their current evidence (three queries whatever their number)."""
-    steps = dict(items)
-    current = Prefetch(
-        "evidence",
-        queryset=EvidenceFile.objects.filter(removed_at__isnull=True),
-        to_attr="current_evidence",
-    )
-    claims = approval_queue(profile=profile).filter(pk__in=steps).prefetch_related(current)
-    return [claim for claim in claims if claim.current_step == steps[claim.pk]]
-
-
-def _claims_seen(profile, ids) -> dict[int, ExternalActivity]:
-    """Of these claims, those the user may see (to name the ones skipped), by id."""
-    rows = ExternalActivity.objects.filter(pk__in=ids).select_related(
-        "learner__institution", "learner__department"
-    )
-    return {row.pk: row for row in rows if may_view_activity(profile=profile, activity=row)}
-
-
 @login_required
 @require_POST
 def approvals_bulk(request):
@@ -249,14 +228,16 @@ def approvals_bulk(request):
             except BulkApprovalRefused as error:
                 form.add_error(None, error)
             else:
-                seen = _claims_seen(profile, [item.activity_id for item in result.skipped])
+                seen = claims_visible_to(
+                    profile=profile, ids=[item.activity_id for item in result.skipped]
+                )
                 skipped = [(item, seen.get(item.activity_id)) for item in result.skipped]
                 return render(
                     request,
                     "lms/activities/bulk_confirm.html",
                     {"result": result, "skipped": skipped},
                 )
-    claims = _selected_claims(profile, items)
+    claims = claims_for_bulk_approval(profile=profile, items=items)
     return render(
         request,
         "lms/activities/bulk_confirm.html",

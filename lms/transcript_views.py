@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET
 
 from lms.compliance import format_amount
 from lms.selectors.transcript import learner_transcript
-from lms.spreadsheet import CSV_CONTENT_TYPE, csv_writer, safe_cell
+from lms.services.exports import ledger_headers, ledger_row
+from lms.spreadsheet import CSV_CONTENT_TYPE, csv_writer, safe_row
 
 # Years a ledger can hold: a wider request is a typo or a probe, not a transcript.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -38,46 +39,11 @@ def transcript_csv(request, year: int):
     response = HttpResponse(content_type=CSV_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="cme-transcript-{data.year}.csv"'
     writer = csv_writer(response)  # starts with the BOM Excel needs for UTF-8
-    writer.writerow(
-        [
-            _("Recorded at"),
-            _("Year counted"),
-            _("Activity"),
-            _("Organiser"),
-            _("CME project number"),
-            _("Credit class"),
-            _("Subject type"),
-            _("Credits"),
-            _("Study hours"),
-            _("Source"),
-            _("Reason"),
-            _("Status"),
-        ]
-    )
+    # The same columns as the yearly file HR exports (lms.services.exports).
+    writer.writerow(safe_row(ledger_headers()))
+    reversed_ids = {item.entry.pk for item in data.entries if item.reversed}
     for item in data.entries:
-        entry = item.entry
-        if entry.reverses_id:
-            status = _("Correction")
-        elif item.reversed:
-            status = _("Reversed")
-        else:
-            status = ""
-        writer.writerow(
-            [
-                timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M"),
-                entry.year,
-                safe_cell(entry.activity_title),
-                safe_cell(entry.organiser),
-                safe_cell(entry.cme_project_number),
-                entry.get_credit_class_display(),
-                entry.get_subject_type_display(),
-                format_amount(entry.credits),
-                format_amount(entry.study_hours),
-                entry.get_source_display(),
-                safe_cell(entry.reason),
-                status,
-            ]
-        )
+        writer.writerow(safe_row(ledger_row(item.entry, reversed_ids=reversed_ids)))
     writer.writerow([])
     writer.writerow([_("Compliance"), data.compliance.status_label])
     for check in data.compliance.checks:

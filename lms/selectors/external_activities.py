@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.choices import InstitutionKind
 from accounts.models import Institution, User
@@ -419,3 +419,26 @@ def learner_audit(*, profile: ApproverProfile, learner_id: int) -> LearnerAudit 
         reversed_ids=frozenset(e.reverses_id for e in entries if e.reverses_id),
         events=events,
     )
+
+
+def claims_for_bulk_approval(
+    *, profile: ApproverProfile, items: list[tuple[int, int]]
+) -> list[ExternalActivity]:
+    """The selected claims that still wait at the step the approver saw, at a step they
+    may decide, with their current evidence (three queries whatever their number)."""
+    steps = dict(items)
+    current = Prefetch(
+        "evidence",
+        queryset=EvidenceFile.objects.filter(removed_at__isnull=True),
+        to_attr="current_evidence",
+    )
+    claims = approval_queue(profile=profile).filter(pk__in=steps).prefetch_related(current)
+    return [claim for claim in claims if claim.current_step == steps[claim.pk]]
+
+
+def claims_visible_to(*, profile: ApproverProfile, ids) -> dict[int, ExternalActivity]:
+    """Of these claims, those the user may see (to name the ones skipped), by id."""
+    rows = ExternalActivity.objects.filter(pk__in=ids).select_related(
+        "learner__institution", "learner__department"
+    )
+    return {row.pk: row for row in rows if may_view_activity(profile=profile, activity=row)}
