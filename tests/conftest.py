@@ -1,4 +1,7 @@
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management.sql import emit_post_migrate_signal
@@ -90,3 +93,10 @@ def migration_data(transactional_db):
         Page.add_root(instance=Page(title="Root", slug="root"))
     if Collection.get_first_root_node() is None:
         Collection.add_root(name="Root")
+    # The data migrations' rows (the default certificate template, the shipped rule
+    # sets), by the migrations' own idempotent functions.
+    for module, function in (
+        ("certificates.migrations.0003_default_certificate_template", "add_default"),
+        ("lms.migrations.0004_initial_requirement_rule_sets", "add_rule_sets"),
+    ):
+        getattr(import_module(module), function)(django_apps, None)
