@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lms.exports import ExportRefused, export_builder
-from lms.hr_views import _viewer
+from lms.hr_views import hr_viewer_or_403
 from lms.models import ExportJob, ExportKind, ExportStatus
 from lms.services.exports import export_request
 
@@ -61,7 +61,7 @@ def _own_job(request, token) -> ExportJob:
 @login_required
 @require_http_methods(["GET", "POST"])
 def exports(request):
-    _viewer(request)
+    hr_viewer_or_403(request)
     status = 200
     if request.method == "POST":
         try:
@@ -84,7 +84,7 @@ def exports(request):
 @login_required
 @require_GET
 def export_status(request, token):
-    _viewer(request)
+    hr_viewer_or_403(request)
     job = _own_job(request, token)
     return render(
         request,
@@ -101,7 +101,7 @@ def export_status(request, token):
 @login_required
 @require_GET
 def export_download(request, token):
-    _viewer(request)  # still an HR viewer, or 403
+    hr_viewer_or_403(request)  # still an HR viewer, or 403
     job = _own_job(request, token)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404

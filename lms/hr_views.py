@@ -31,7 +31,9 @@ STAFF_PAGE_SIZE = 25
 OVERDUE_PAGE_SIZE = 50
 
 
-def _viewer(request) -> HRViewer:
+def hr_viewer_or_403(request) -> HRViewer:
+    """The signed-in officer's scope; anyone who may not see staff records gets 403
+    (every HR page, export and import starts here)."""
     viewer = hr_viewer(user=request.user)
     if viewer is None:
         raise PermissionDenied
@@ -51,7 +53,7 @@ def _year(value, default: int) -> int:
 @login_required
 @require_GET
 def dashboard(request, year: int | None = None):
-    viewer = _viewer(request)
+    viewer = hr_viewer_or_403(request)
     today = timezone.localdate()
     year = _year(year, today.year)
     data = hr_dashboard(viewer=viewer, year=year, today=today)
@@ -69,7 +71,7 @@ def dashboard(request, year: int | None = None):
 @login_required
 @require_GET
 def staff(request):
-    viewer = _viewer(request)
+    viewer = hr_viewer_or_403(request)
     today = timezone.localdate()
     form = StaffFilterForm(request.GET or None, viewer=viewer)
     filters = form.filters() if form.is_bound else StaffFilters()
@@ -107,7 +109,7 @@ def staff(request):
 @login_required
 @require_GET
 def staff_detail(request, user_id: int):
-    viewer = _viewer(request)
+    viewer = hr_viewer_or_403(request)
     person = staff_member(viewer=viewer, user_id=user_id)
     if person is None:
         raise Http404
@@ -130,7 +132,7 @@ def staff_detail(request, user_id: int):
 @login_required
 @require_GET
 def assignments(request):
-    viewer = _viewer(request)
+    viewer = hr_viewer_or_403(request)
     today = timezone.localdate()
     overdue = Paginator(overdue_assignments(viewer=viewer, today=today), OVERDUE_PAGE_SIZE)
     return render(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from lms.errors import StaffImportRefused
-from lms.hr_views import _viewer
+from lms.hr_views import hr_viewer_or_403
 from lms.services.staff_import import MAX_BYTES, staff_import_apply, staff_import_plan
 from lms.staff_import_forms import StaffImportConfirmForm, StaffImportUploadForm
 from lms.storage import private_media_storage
@@ -64,7 +64,7 @@ def _stored(request, token: str) -> bytes:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_import(request):
-    viewer = _viewer(request)
+    viewer = hr_viewer_or_403(request)
     posted = request.method == "POST"
     form = StaffImportUploadForm(
         request.POST if posted else None, request.FILES if posted else None
@@ -84,7 +84,7 @@ def staff_import(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_import_report(request, token):
-    viewer = _viewer(request)
+    viewer = hr_viewer_or_403(request)
     token = str(token)
     content = _stored(request, token)
     posted = request.method == "POST"
