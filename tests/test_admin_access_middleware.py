@@ -10,6 +10,7 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.http import HttpResponse, HttpResponseRedirect
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from wagtail.admin import messages as admin_messages
 
 from accounts.roles import Role
@@ -157,6 +158,7 @@ def test_a_redirect_to_the_dashboard_without_wagtails_message_is_left_alone(home
     assert response.status_code == 302
 
 
+@translation.override("en")  # Wagtail's message, as its English msgid
 def test_the_403_page_shows_every_queued_message(home, author):
     request = _request(author)
     messages.success(request, "Saved earlier.")
