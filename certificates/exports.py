@@ -26,8 +26,8 @@ from django.utils.translation import ngettext
 
 from certificates import document_services
 from certificates.models import Certificate, CertificateStatus
+from lms.errors import ExportRefused
 from lms.exports import (
-    ExportRefused,
     ExportRun,
     clean_id,
     clean_staff_filters,

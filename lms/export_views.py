@@ -9,9 +9,11 @@ from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from lms.exports import ExportRefused, export_builder
+from lms.errors import ExportRefused
+from lms.exports import export_builder
 from lms.hr_views import hr_viewer_or_403
 from lms.models import ExportJob, ExportKind, ExportStatus
+from lms.selectors.exports import export_job_for, recent_export_jobs
 from lms.services.exports import export_request
 
 RECENT_EXPORTS = 20
@@ -52,8 +54,8 @@ def _request_params(post: QueryDict) -> tuple[str, dict]:
 
 
 def _own_job(request, token) -> ExportJob:
-    job = ExportJob.objects.filter(token=token).first()
-    if job is None or (job.requested_by_id != request.user.pk and not request.user.is_superuser):
+    job = export_job_for(user=request.user, token=token)
+    if job is None:
         raise Http404
     return job
 
@@ -72,11 +74,11 @@ def exports(request):
             status = 400
         else:
             return redirect("lms:hr_export_status", token=job.token)
-    jobs = ExportJob.objects.filter(requested_by=request.user).order_by("-created_at", "-pk")
+    jobs = recent_export_jobs(user=request.user, limit=RECENT_EXPORTS)
     return render(
         request,
         "lms/hr/exports.html",
-        {"jobs": jobs[:RECENT_EXPORTS], "done": ExportStatus.DONE},
+        {"jobs": jobs, "done": ExportStatus.DONE},
         status=status,
     )
 

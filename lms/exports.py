@@ -23,11 +23,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Profession, TitleLevel
+from lms.errors import ExportRefused
 from lms.selectors.hr import (
     SORTS,
     STATUS_ORDER,
@@ -43,48 +43,6 @@ SEARCH_MAX_LENGTH = 100
 PROGRESS_EVERY = 200
 # Rows read from the database at a time while a file is written.
 CHUNK_SIZE = 500
-
-
-class ExportRefused(ValidationError):
-    """Why an export was refused, or why a job failed; plain language for officers."""
-
-    NOT_ALLOWED = _("You may not export staff records.")
-    UNKNOWN_KIND = _("There is no such export.")
-    UNAVAILABLE = _("This export is not available at the moment.")
-    BAD_PARAMS = _("The export request is malformed.")
-    BAD_YEAR = _("Choose a year between %(first)s and %(last)s.")
-    UNKNOWN_FILTER = _("The staff table has no filter called “%(name)s”.")
-    BAD_FILTER = _("The filter “%(name)s” has a value that is not allowed.")
-    FILTER_OUTSIDE_SCOPE = _(
-        "That institution or department is outside your scope; remove the filter and try again."
-    )
-    PERSON_OUTSIDE_SCOPE = _("That person is not among the staff you may see.")
-    PEOPLE_OUTSIDE_SCOPE = _("Some of the selected people are not among the staff you may see.")
-    NOTHING_SELECTED = _("Tick at least one person, or export everyone the filters show.")
-    TOO_MANY_PEOPLE = _(
-        "One export can hold the certificates of at most %(max)s people; "
-        "narrow the filters or tick fewer people."
-    )
-    TOO_MANY_RUNNING = _(
-        "You already have %(count)s exports being prepared; wait until one is ready."
-    )
-    NO_LONGER_ALLOWED = _("You may no longer export staff records, so the export was stopped.")
-    FILTER_LEFT_SCOPE = _(
-        "An institution or department in the filters is no longer in your scope, "
-        "so the export was stopped."
-    )
-    PERSON_LEFT_SCOPE = _(
-        "This person is no longer among the staff you may see, so the export was stopped."
-    )
-    NONE_LEFT = _("None of the selected people is still among the staff you may see.")
-    FAILED = _(
-        "The export could not be prepared. Please try again; if it fails again, "
-        "tell the site administrators."
-    )
-
-    @property
-    def text(self) -> str:
-        return " ".join(str(m) for m in self.messages)
 
 
 # -- Builders and their registry -------------------------------------------------------------

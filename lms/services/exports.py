@@ -27,9 +27,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from lms.errors import ExportRefused
 from lms.exports import (
     CHUNK_SIZE,
-    ExportRefused,
     ExportRun,
     clean_id,
     clean_staff_filters,

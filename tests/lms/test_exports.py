@@ -22,7 +22,7 @@ from accounts.roles import Role
 from accounts.services import hr_scope_grant
 from certificates.models import Certificate, CertificateStatus
 from courses.choices import CreditClass
-from lms.exports import ExportRefused
+from lms.errors import ExportRefused
 from lms.models import CreditEntry, ExportJob, ExportKind, ExportStatus
 from lms.selectors.hr import StaffFilters, hr_viewer, staff_table
 from lms.services.credits import credit_reverse
