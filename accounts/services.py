@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from accounts.api_keys import (
     MANAGE_PERMISSION,
@@ -193,6 +194,21 @@ def roles_sync(*, using: str = "default") -> dict[str, Group]:
 
 # `last_used_at` is written at most this often per key, not on every request.
 API_KEY_USE_RESOLUTION = datetime.timedelta(minutes=1)
+# Wagtail audit-log actions (Reports → Site history); labels in accounts/wagtail_hooks.py.
+LOG_API_KEY_CREATE = "snowland.api_key.create"
+LOG_API_KEY_REVOKE = "snowland.api_key.revoke"
+
+
+def _api_key_log_data(key: ApiKey) -> dict:
+    """What the audit log keeps of a key: enough to tell which key it was, never the
+    secret nor its hash (the log is readable by more people, for longer)."""
+    return {
+        "institution_id": key.institution_id,
+        "institution": key.institution.name,
+        "prefix": key.prefix,
+        "name": key.name,
+        "expires_at": key.expires_at.isoformat() if key.expires_at else None,
+    }
 
 
 def _check_may_manage_api_keys(user: User) -> None:
@@ -224,6 +240,12 @@ def api_key_create(
         try:
             with transaction.atomic():
                 key.save()
+                log(
+                    instance=key,
+                    action=LOG_API_KEY_CREATE,
+                    user=created_by,
+                    data=_api_key_log_data(key),
+                )
         except IntegrityError:  # a prefix taken already (32 bits): draw again
             continue
         return key, plaintext
@@ -239,6 +261,12 @@ def api_key_revoke(*, key: ApiKey, revoked_by: User) -> ApiKey:
         locked.revoked_at = timezone.now()
         locked.revoked_by = revoked_by
         locked.save(update_fields=["revoked_at", "revoked_by"])
+        log(
+            instance=locked,
+            action=LOG_API_KEY_REVOKE,
+            user=revoked_by,
+            data=_api_key_log_data(locked),
+        )
     key.revoked_at, key.revoked_by_id = locked.revoked_at, locked.revoked_by_id
     return key
 

@@ -3,6 +3,7 @@ from functools import wraps
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.log_actions import LogFormatter
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -10,6 +11,7 @@ from accounts.admin_choosers import PermissionCheckedChooserMixin
 from accounts.admin_forms import DepartmentAdminForm, HRScopeAdminForm, InstitutionAdminForm
 from accounts.models import Department, HRScope, Institution
 from accounts.selectors import departments_for_admin
+from accounts.services import LOG_API_KEY_CREATE, LOG_API_KEY_REVOKE
 from accounts.viewsets import ApiKeyViewSet
 
 
@@ -89,3 +91,30 @@ register_snippet(OrganisationGroup)
 @hooks.register("register_admin_viewset")
 def register_api_keys():
     return ApiKeyViewSet()
+
+
+class _ApiKeyFormatter(LogFormatter):
+    """Names the key by its public prefix and institution (the log data holds no secret)."""
+
+    template = ""
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        return self.template % {
+            "prefix": data.get("prefix", ""),
+            "name": data.get("name", ""),
+            "institution": data.get("institution", ""),
+        }
+
+
+@hooks.register("register_log_actions")
+def register_api_key_log_actions(actions):
+    @actions.register_action(LOG_API_KEY_CREATE)
+    class ApiKeyCreated(_ApiKeyFormatter):
+        label = _("Create API key")
+        template = _("API key %(prefix)s (%(name)s) created for %(institution)s")
+
+    @actions.register_action(LOG_API_KEY_REVOKE)
+    class ApiKeyRevoked(_ApiKeyFormatter):
+        label = _("Revoke API key")
+        template = _("API key %(prefix)s (%(name)s) of %(institution)s revoked")

@@ -1,7 +1,9 @@
 """HR exports: the buttons of the staff table and the person page post here; the
 status page follows the job (refreshing itself, no script needed) and links to the
-file when it is ready. A job is only ever shown to the officer who asked for it (and
-superusers); anyone else gets a 404, as for a job that does not exist."""
+file when it is ready, until the retention removes it: an expired job's page says so,
+and its download answers 410 Gone with that page. A job is only ever shown to the
+officer who asked for it (and superusers); anyone else gets a 404, as for a job that
+does not exist."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +15,7 @@ from lms.errors import ExportRefused
 from lms.exports import export_builder
 from lms.hr_views import hr_viewer_or_403
 from lms.models import ExportJob, ExportKind, ExportStatus
-from lms.selectors.exports import export_job_for, recent_export_jobs
+from lms.selectors.exports import export_job_for, export_retention, recent_export_jobs
 from lms.services.exports import export_request
 
 RECENT_EXPORTS = 20
@@ -78,16 +80,17 @@ def exports(request):
     return render(
         request,
         "lms/hr/exports.html",
-        {"jobs": jobs, "done": ExportStatus.DONE},
+        {
+            "jobs": jobs,
+            "done": ExportStatus.DONE,
+            "expired": ExportStatus.EXPIRED,
+            "retention_days": export_retention().days,
+        },
         status=status,
     )
 
 
-@login_required
-@require_GET
-def export_status(request, token):
-    hr_viewer_or_403(request)
-    job = _own_job(request, token)
+def _status_page(request, job: ExportJob, *, status: int = 200):
     return render(
         request,
         "lms/hr/export_status.html",
@@ -96,8 +99,18 @@ def export_status(request, token):
             "refresh": REFRESH_SECONDS if not job.is_finished else None,
             "done": ExportStatus.DONE,
             "failed": ExportStatus.FAILED,
+            "expired": ExportStatus.EXPIRED,
+            "retention_days": export_retention().days,
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def export_status(request, token):
+    hr_viewer_or_403(request)
+    return _status_page(request, _own_job(request, token))
 
 
 @login_required
@@ -105,6 +118,9 @@ def export_status(request, token):
 def export_download(request, token):
     hr_viewer_or_403(request)  # still an HR viewer, or 403
     job = _own_job(request, token)
+    if job.is_expired:
+        # An old link (a bookmark, a browser's downloads list): say why, not just 404.
+        return _status_page(request, job, status=410)
     if job.status != ExportStatus.DONE or not job.file:
         raise Http404
     try:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from lms.services.activity_mail import external_activity_event_notify
-from lms.services.exports import export_run
+from lms.services.exports import export_jobs_purge, export_run
 from lms.services.summaries import compliance_summaries_refresh_year, compliance_summary_refresh
 
 
@@ -40,3 +40,10 @@ def export_run_task(job_id: int) -> str | None:
     failure marks the job failed with a message rather than retrying)."""
     job = export_run(job_id=job_id)
     return job.status if job else None
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=600, time_limit=660)
+def export_jobs_purge_task() -> int:
+    """Remove HR export files past their retention, marking the jobs expired: the nightly
+    run of the beat schedule (idempotent: a re-run finds nothing left to do)."""
+    return export_jobs_purge()

@@ -3,7 +3,9 @@
 A job row is the request (who, what, with which filters) and its progress; the file it
 produces lives in private storage (no URL) and is only sent by a view that checks the
 requester. `params` holds plain ids and strings only, never objects: the task re-reads
-everything, and re-checks the requester's scope, when it runs.
+everything, and re-checks the requester's scope, when it runs. SNOWLAND_EXPORT_RETENTION_DAYS
+after a job finished, its file is removed and the job marked expired
+(`lms.services.exports.export_jobs_purge`); the row stays, as the record of the request.
 """
 
 import uuid
@@ -28,6 +30,8 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("Being prepared")
     DONE = "done", _("Ready")
     FAILED = "failed", _("Failed")
+    # Past SNOWLAND_EXPORT_RETENTION_DAYS: the file is gone, the row stays for the record.
+    EXPIRED = "expired", _("Expired")
 
 
 class ExportJob(models.Model):
@@ -58,6 +62,7 @@ class ExportJob(models.Model):
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expired_at = models.DateTimeField(_("file removed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("export")
@@ -72,7 +77,11 @@ class ExportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == ExportStatus.EXPIRED
 
     @property
     def percent(self) -> int:

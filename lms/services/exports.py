@@ -1,4 +1,5 @@
-"""HR exports: ask for one (`export_request`), build it in a task (`export_run`).
+"""HR exports: ask for one (`export_request`), build it in a task (`export_run`),
+remove old files (`export_jobs_purge`).
 
 The request checks the kind, the parameters and the requester's scope, saves a job
 and queues the task after commit. The task re-checks the requester's scope as it is
@@ -42,6 +43,7 @@ from lms.exports import (
 )
 from lms.models import CreditEntry, ExportJob, ExportKind, ExportStatus
 from lms.selectors.compliance import learner_compliance
+from lms.selectors.exports import PURGEABLE_STATUSES, export_jobs_to_purge
 from lms.selectors.hr import HRViewer, hr_viewer, staff_member, staff_table, status_label
 from lms.spreadsheet import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, row_writer
 from lms.storage import private_media_storage
@@ -211,6 +213,38 @@ def export_run(*, job_id: int) -> ExportJob | None:
             logger.exception("Export job %s (%s) failed", job.pk, job.kind)
             _fail(job_id=job.pk, started_at=started_at, message=str(ExportRefused.FAILED))
     return ExportJob.objects.get(pk=job.pk)
+
+
+# -- Retention --------------------------------------------------------------------------------
+
+
+def export_jobs_purge(*, now: datetime.datetime | None = None) -> int:
+    """Remove the files of jobs finished more than SNOWLAND_EXPORT_RETENTION_DAYS ago
+    and mark the jobs expired, keeping their rows as the record; the number expired.
+
+    Idempotent: an expired job is not picked again, and a file already gone (removed by
+    hand, or by a run that died before marking its job) is no error. The file goes
+    first, then the row: a crash between the two leaves a job the next run finishes,
+    never an expired job whose file lingers. A file the storage fails to remove (S3
+    unreachable) is logged and its job left for the next run."""
+    now = now or timezone.now()
+    expired = 0
+    for job_id, name in list(export_jobs_to_purge(now=now).values_list("pk", "file")):
+        if name:
+            try:
+                # The storage API, not the file system: in production this is S3.
+                private_media_storage.delete(name)
+            except FileNotFoundError:
+                pass
+            except Exception:
+                logger.exception("Could not remove the file of export job %s", job_id)
+                continue
+        expired += ExportJob.objects.filter(pk=job_id, status__in=PURGEABLE_STATUSES).update(
+            status=ExportStatus.EXPIRED, file="", expired_at=now
+        )
+    if expired:
+        logger.info("Expired %s export jobs", expired)
+    return expired
 
 
 # -- The staff table --------------------------------------------------------------------------

@@ -3,10 +3,14 @@ their admin screens, which only key managers reach."""
 
 import datetime
 import hashlib
+import json
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
+from django.utils import timezone, translation
+from wagtail.log_actions import registry as log_action_registry
+from wagtail.models import ModelLogEntry
 
 from accounts.api_keys import ApiKey, ApiKeyStatus, api_key_parse
 from accounts.models import HRScope
@@ -253,3 +257,72 @@ def test_revoking_in_the_admin(client, made, site_admin):
 def test_superusers_manage_keys(client, made, admin_user):
     client.force_login(admin_user)
     assert client.get(INDEX).status_code == 200
+
+
+# -- The audit log ---------------------------------------------------------------------------
+
+
+def _key_log(key) -> list[ModelLogEntry]:
+    return list(
+        ModelLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(ApiKey), object_id=str(key.pk)
+        ).order_by("timestamp", "pk")
+    )
+
+
+def test_making_and_revoking_in_the_admin_are_audited_without_the_secret(
+    client, institutions, site_admin, admin_user
+):
+    client.force_login(site_admin)
+    response = client.post(NEW, {"institution": institutions["county_a"].pk, "name": "人事系统"})
+    page = response.content.decode()
+    plaintext = next(
+        word.split('"')[1] for word in page.split("value=")[1:] if word.startswith('"scme_')
+    )
+    key = ApiKey.objects.get()
+    client.force_login(admin_user)  # someone else revokes it
+    assert client.post(f"{INDEX}{key.pk}/revoke/").status_code == 302
+    client.post(f"{INDEX}{key.pk}/revoke/")  # again: no second entry
+
+    created, revoked = _key_log(key)
+    assert (created.action, created.user, revoked.action, revoked.user) == (
+        "snowland.api_key.create",
+        site_admin,
+        "snowland.api_key.revoke",
+        admin_user,
+    )
+    assert created.data == {
+        "institution_id": institutions["county_a"].pk,
+        "institution": institutions["county_a"].name,
+        "prefix": key.prefix,
+        "name": "人事系统",
+        "expires_at": None,
+    }
+    assert revoked.data == created.data
+    secret = api_key_parse(plaintext).secret
+    for entry in (created, revoked):
+        stored = json.dumps(entry.data, ensure_ascii=False) + entry.label
+        assert secret not in stored
+        assert key.secret_hash not in stored
+
+
+def test_the_entries_show_in_site_history_with_their_labels(client, made, site_admin):
+    key, plaintext = made
+    api_key_revoke(key=key, revoked_by=site_admin)
+    client.force_login(site_admin)
+    response = client.get("/admin/reports/site-history/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"API key {key.prefix} (医院人事系统) created for 林周县人民医院" in page
+    assert f"API key {key.prefix} (医院人事系统) of 林周县人民医院 revoked" in page
+    assert api_key_parse(plaintext).secret not in page
+    actions = dict(log_action_registry.get_choices())
+    with translation.override("en"):
+        assert str(actions["snowland.api_key.create"]) == "Create API key"
+        assert str(actions["snowland.api_key.revoke"]) == "Revoke API key"
+
+
+def test_a_refused_request_leaves_no_entry(institutions, hr_officer):
+    with pytest.raises(PermissionDenied):
+        api_key_create(institution=institutions["city"], name="x", created_by=hr_officer)
+    assert not ModelLogEntry.objects.filter(action__startswith="snowland.api_key.").exists()
