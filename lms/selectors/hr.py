@@ -23,6 +23,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 from django.utils.translation import gettext_lazy as _
 
 from accounts.choices import Profession, TitleLevel
@@ -98,12 +99,16 @@ def departments_in_scope(*, viewer: HRViewer) -> QuerySet[Department]:
     return Department.objects.filter(_path_condition(viewer.scope_paths, "institution__"))
 
 
-def staff_in_scope(*, viewer: HRViewer) -> QuerySet[User]:
-    """The active staff the viewer may see (superusers: every active user)."""
-    staff = User.objects.filter(is_active=True)
+def _in_scope(staff: QuerySet[User], *, viewer: HRViewer) -> QuerySet[User]:
+    staff = staff.filter(is_active=True)
     if viewer.is_superuser:
         return staff
     return staff.filter(_path_condition(viewer.scope_paths, "institution__"))
+
+
+def staff_in_scope(*, viewer: HRViewer) -> QuerySet[User]:
+    """The active staff the viewer may see (superusers: every active user)."""
+    return _in_scope(User.objects.all(), viewer=viewer)
 
 
 def with_summary(staff: QuerySet[User], *, year: int) -> QuerySet[User]:
@@ -167,10 +172,33 @@ def _status_rank():
     )
 
 
+class StaffTable(QuerySet):
+    """The staff table's rows. A page (a slice: the page's and the API's paginators)
+    is still one query, but its sort carries only the sort keys and ids; the page's
+    full rows (summary, gaps, institution, department) are read for its ids alone.
+    Sorting the full rows instead made PostgreSQL carry every column of every person
+    in scope through the sort, spilling to disk on deep pages. Anything else (counts,
+    values, `iterator()` of the exports) is an ordinary queryset."""
+
+    def __getitem__(self, k):
+        if (
+            isinstance(k, slice)
+            and k.stop is not None
+            and k.step is None
+            and self._result_cache is None
+            and self._iterable_class is ModelIterable
+            and not self.query.is_sliced
+        ):
+            # Same filters and order inside and out, and the order ends with the
+            # primary key: the ids are exactly the page's, in the page's order.
+            return self.filter(pk__in=self.values("pk")[k])
+        return super().__getitem__(k)
+
+
 def staff_table(*, viewer: HRViewer, year: int, filters: StaffFilters) -> QuerySet[User]:
     """The staff table's rows, filtered and sorted in SQL: paginate it (a count and a
     page query, whatever the number of staff)."""
-    staff = with_summary(staff_in_scope(viewer=viewer), year=year)
+    staff = with_summary(_in_scope(StaffTable(model=User), viewer=viewer), year=year)
     if filters.search:
         staff = staff.filter(
             Q(real_name__icontains=filters.search) | Q(email__icontains=filters.search)
