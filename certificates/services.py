@@ -19,6 +19,7 @@ from certificates.selectors import (
     template_for_course,
 )
 from certificates.signing import active_key_id, certificate_payload, sign_payload
+from certificates.verify_cache import verification_stamp_bump
 from courses.models import CoursePage
 from lms.models import CourseCompletion, CreditEntry, CreditSource, Enrollment
 from lms.services import credit_reverse
@@ -260,6 +261,9 @@ def certificate_revoke(*, certificate: Certificate, acting_user: User, reason: s
         certificate.revoked_by = acting_user
         certificate.revocation_reason = reason
         certificate.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+        # The public verification page says "revoked" from now on: what it kept of this
+        # certificate is dropped now and again at commit.
+        verification_stamp_bump(code=certificate.verification_code)
         award = _completion_award(certificate)
         reversal = None
         if award is not None:

@@ -2,26 +2,35 @@
 
 Anyone may verify, nobody may list: a certificate is found only by its unguessable
 code (or by its exact PDF), lookups are limited per IP address, and an unknown code
-and a malformed one get the same calm answer.
+and a malformed one get the same calm answer. A certificate's result is kept in the
+cache until the certificate changes (certificates.verify_cache).
 """
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates.forms import CodeForm, NameCheckForm, PdfUploadForm, upload_limit_message
 from certificates.ratelimit import retry_after_seconds, verification_rate_exceeded
 from certificates.selectors import (
-    certificate_by_code,
     certificate_check_pdf,
     is_well_formed_code,
     mask_name,
     name_matches,
 )
-from certificates.signing import certificate_verify, public_keys
+from certificates.signing import public_keys
+from certificates.verify_cache import (
+    csrf_placeholder,
+    page_response,
+    page_store,
+    verification_for,
+    verification_lookup,
+)
 
 # Multipart framing around the file: a request larger than the limit and this is
 # refused before its body is read.
@@ -64,7 +73,12 @@ def _home(request, *, code_form=None, upload_form=None, upload_error="", status=
 
 
 def _result(request, *, code: str, name_form=None, name_checked=False):
-    certificate = certificate_by_code(code=code)
+    lookup = verification_lookup(request=request, code=code, language=translation.get_language())
+    if lookup.page is not None:  # the same page for every anonymous visitor, kept
+        placeholder, body = lookup.page
+        return _private(page_response(request, placeholder=placeholder, body=body))
+    verification = verification_for(lookup)
+    certificate = verification.certificate
     matched = bool(
         certificate
         and name_checked
@@ -72,16 +86,22 @@ def _result(request, *, code: str, name_form=None, name_checked=False):
         and name_form.is_valid()
         and name_matches(certificate=certificate, name=name_form.cleaned_data["name"])
     )
+    # Rendered with a stand-in for the CSRF token, so that the page can be kept for
+    # others; each visitor gets a token of their own in its place.
+    placeholder = csrf_placeholder()
     context = {
         "certificate": certificate,
         "code": code,
-        "intact": certificate is not None and certificate_verify(certificate),
+        "intact": verification.intact,
         "masked_name": mask_name(certificate.learner_name) if certificate else "",
         "name_form": NameCheckForm() if matched or name_form is None else name_form,
         "name_checked": name_checked and certificate is not None,
         "name_matched": matched,
+        "csrf_token": placeholder,
     }
-    return _private(render(request, "certificates/verify_result.html", context))
+    body = render_to_string("certificates/verify_result.html", context, request).encode()
+    page_store(request, lookup, placeholder=placeholder, body=body)
+    return _private(page_response(request, placeholder=placeholder.encode(), body=body))
 
 
 @never_cache

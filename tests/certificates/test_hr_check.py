@@ -404,10 +404,11 @@ def test_the_default_limit_is_looser_than_the_public_one(settings):
     assert settings.SNOWLAND_VERIFY_RATE_LIMIT < 120
 
 
-# The user, its permissions (two), the certificate with its holder, the officer's HR
-# scope and whether it holds the holder's institution; the site and its two settings;
-# the admin user bar's profile (twice).
-CHECK_BY_CODE_QUERIES = 11
+# The user, the certificate with its holder, the officer's HR scope and whether it
+# holds the holder's institution; the site and its two settings (a POST: cms.page_cache
+# hands them over to GETs only); the admin user bar's profile (twice). Permission sets
+# come from the cache (accounts.permission_cache).
+CHECK_BY_CODE_QUERIES = 9
 
 
 def test_a_check_by_code_costs_a_fixed_number_of_queries(

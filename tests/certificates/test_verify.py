@@ -1,17 +1,25 @@
-"""Public verification: by code, by name, by PDF; unknown and malformed codes; limits."""
+"""Public verification: by code, by name, by PDF; unknown and malformed codes; limits;
+what is kept in the cache and what replaces it."""
 
+import base64
 import io
 import json
+import re
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader, PdfWriter
 
+from certificates import verify_cache
 from certificates.embedded import embedded_document
 from certificates.selectors import PdfVerdict, certificate_check_pdf, mask_name
+from certificates.services import certificate_revoke
 from certificates.signing import public_keys, signed_document, signed_document_bytes
+from cms.models import SiteBranding
 from tests.accounts.factories import UserFactory
 from tests.certificates.factories import attach_pdf, issued, signed_pdf
 
@@ -257,3 +265,211 @@ def test_a_pdf_from_the_real_renderer_verifies(certificate):
     buffer = io.BytesIO()
     writer.write(buffer)
     assert certificate_check_pdf(data=buffer.getvalue()).verdict == PdfVerdict.AUTHENTIC_DATA
+
+
+# -- Kept in the cache (certificates.verify_cache) ------------------------------------------
+
+VALID = "This certificate was issued here and is valid."
+REVOKED = "This certificate has been revoked"
+# The first view: the certificate (Wagtail's site and the two site settings the page
+# shows come from cms.page_cache once any page has been seen). A repeat view reads
+# only the cache.
+FIRST_VIEW_QUERIES = 1
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _english_client(**kwargs) -> Client:
+    return Client(HTTP_ACCEPT_LANGUAGE="en", **kwargs)
+
+
+def test_a_repeat_view_costs_no_query_and_shows_the_same_page(
+    client, certificate, django_assert_num_queries
+):
+    client.get("/verify/")  # the site's settings exist (a first view of any page makes them)
+    with django_assert_num_queries(FIRST_VIEW_QUERIES):
+        first = client.get(_url(certificate))
+    with django_assert_num_queries(0):
+        second = client.get(_url(certificate))
+    assert second.status_code == 200
+    assert second.context is None  # served as kept, not rendered again
+    without_token = [TOKEN.sub("", r.content.decode()) for r in (first, second)]
+    assert without_token[0] == without_token[1]
+    page = second.content.decode()
+    assert VALID in page
+    assert "张*明" in page
+    assert "张三明" not in page
+    for name in ("Cache-Control", "X-Robots-Tag", "Referrer-Policy", "Content-Language"):
+        assert second[name] == first[name]
+
+
+def test_a_signed_in_view_reuses_the_verification_but_never_the_shared_page(
+    client, certificate, holder, django_assert_max_num_queries
+):
+    anonymous = client.get(_url(certificate)).content.decode()
+    assert "Log out" not in anonymous
+    member = _english_client()
+    member.force_login(holder)
+    page = member.get(_url(certificate)).content.decode()
+    assert "Log out" in page  # rendered for this visitor, with their menu
+    assert VALID in page
+    # The certificate and its signature check come from the cache: only the visitor's
+    # session, user and the page's site settings are read.
+    with django_assert_max_num_queries(6) as queries:
+        member.get(_url(certificate))
+    assert not [q for q in queries.captured_queries if "certificates_certificate" in q["sql"]]
+    # ...and the signed-in page was not kept for anonymous visitors.
+    assert "Log out" not in _english_client().get(_url(certificate)).content.decode()
+
+
+def test_each_visitor_gets_a_csrf_token_of_their_own_that_works(certificate):
+    _english_client().get(_url(certificate))  # the page is kept
+    tokens = []
+    for _ in range(2):
+        visitor = _english_client(enforce_csrf_checks=True)
+        page = visitor.get(_url(certificate)).content.decode()
+        assert "csrf-" not in page  # no placeholder left
+        (token,) = TOKEN.findall(page)
+        tokens.append(token)
+        checked = visitor.post(_url(certificate), {"name": "张三明", "csrfmiddlewaretoken": token})
+        assert checked.status_code == 200
+        assert checked.context["name_matched"] is True
+    assert tokens[0] != tokens[1]
+
+
+def test_a_name_check_is_never_kept_for_others(client, certificate):
+    client.get(_url(certificate))
+    right = client.post(_url(certificate), {"name": "张三明"})
+    assert "张三明" in right.content.decode()
+    for visitor in (client, _english_client()):
+        page = visitor.get(_url(certificate)).content.decode()
+        assert "张*明" in page
+        assert "张三明" not in page
+
+
+def test_a_revocation_shows_at_once_on_a_kept_page(client, certificate, site_admin):
+    client.get(_url(certificate))
+    assert VALID in client.get(_url(certificate)).content.decode()  # served as kept
+    member = _english_client()
+    member.force_login(site_admin)
+    assert VALID in member.get(_url(certificate)).content.decode()  # verification kept
+    certificate_revoke(certificate=certificate, acting_user=site_admin, reason="学时记录造假")
+    for visitor in (client, member):
+        page = visitor.get(_url(certificate)).content.decode()
+        assert REVOKED in page
+        assert "学时记录造假" in page
+        assert VALID not in page
+    checked = client.post(_url(certificate), {"name": "张三明"}).content.decode()
+    assert REVOKED in checked
+    assert VALID not in checked
+
+
+def test_a_view_that_read_the_row_before_a_revocation_cannot_keep_it(
+    client, certificate, site_admin, monkeypatch
+):
+    """A view reads the row, the revocation lands, then the view stores what it read:
+    stored under the stamp the revocation replaced, it is never served."""
+    real = verify_cache.certificate_by_code
+
+    def read_then_revoked(*, code):
+        row = real(code=code)
+        certificate_revoke(certificate=certificate, acting_user=site_admin, reason="撤销")
+        return row
+
+    monkeypatch.setattr(verify_cache, "certificate_by_code", read_then_revoked)
+    assert VALID in client.get(_url(certificate)).content.decode()  # what it read
+    monkeypatch.undo()
+    page = client.get(_url(certificate)).content.decode()
+    assert REVOKED in page
+    assert VALID not in page
+
+
+def test_the_revocation_invalidates_again_once_it_commits(
+    client, certificate, site_admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Between the revocation's write and its commit, other views still read the valid
+    row and may keep it; the commit replaces the stamp again."""
+    before_commit = type(certificate).objects.get(pk=certificate.pk)
+    with django_capture_on_commit_callbacks() as committed:
+        certificate_revoke(certificate=certificate, acting_user=site_admin, reason="撤销")
+    monkeypatch.setattr(verify_cache, "certificate_by_code", lambda *, code: before_commit)
+    assert VALID in client.get(_url(certificate)).content.decode()  # kept, from the old row
+    monkeypatch.undo()
+    for callback in committed:  # the commit
+        callback()
+    page = client.get(_url(certificate)).content.decode()
+    assert REVOKED in page
+    assert VALID not in page
+
+
+def test_languages_are_kept_apart(client, certificate):
+    english = client.get(_url(certificate)).content.decode()
+    chinese = client.get(_url(certificate), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert VALID in english
+    assert VALID not in chinese
+    assert client.get(_url(certificate)).content.decode().count(VALID) == 1
+
+
+def test_a_site_settings_change_renews_the_kept_page(client, certificate, home):
+    client.get(_url(certificate))
+    branding = SiteBranding.for_site(home.get_site())
+    branding.site_name = "雪域继教（测试）"
+    branding.save()
+    assert "雪域继教（测试）" in client.get(_url(certificate)).content.decode()
+
+
+def test_a_retired_key_no_longer_confirms_a_kept_record(client, settings, certificate):
+    assert VALID in client.get(_url(certificate)).content.decode()
+    # The key that signed it is neither active nor listed any more.
+    settings.SNOWLAND_SIGNING_KEY = base64.b64encode(b"\x01" * 32).decode()
+    page = client.get(_url(certificate)).content.decode()
+    assert "This record could not be confirmed." in page
+    assert VALID not in page
+
+
+def test_a_query_string_or_another_cookie_is_served_afresh(
+    client, certificate, django_assert_num_queries
+):
+    client.get(_url(certificate))
+    # The site and its settings are cached too (cms.page_cache); the verification is kept.
+    with django_assert_num_queries(0):
+        assert client.get(_url(certificate) + "?utm=x").status_code == 200
+    client.cookies["messages"] = "x"
+    with django_assert_num_queries(0):
+        assert client.get(_url(certificate)).status_code == 200
+
+
+def test_unknown_codes_are_never_kept(client, home, django_assert_num_queries):
+    unknown = "Z" * 43
+    client.get(f"/verify/{unknown}/")  # and the site's settings exist
+    with django_assert_num_queries(FIRST_VIEW_QUERIES):
+        response = client.get(f"/verify/{unknown}/")
+    assert NOT_FOUND in response.content.decode()
+    assert response.context["certificate"] is None
+    assert not [key for key in verify_cache_keys() if "stamp" not in key]
+
+
+def test_unknown_codes_count_towards_the_rate_limit(client, settings, home):
+    settings.SNOWLAND_VERIFY_RATE_LIMIT = 2
+    for _ in range(2):
+        assert client.get(f"/verify/{'Z' * 43}/").status_code == 200
+    assert client.get(f"/verify/{'Y' * 43}/").status_code == 429
+
+
+def test_a_kept_page_still_counts_towards_the_rate_limit(client, settings, certificate):
+    settings.SNOWLAND_VERIFY_RATE_LIMIT = 2
+    assert client.get(_url(certificate)).status_code == 200
+    assert client.get(_url(certificate)).status_code == 200  # served as kept
+    assert client.get(_url(certificate)).status_code == 429
+
+
+def test_the_cache_can_be_turned_off(client, settings, certificate, django_assert_num_queries):
+    settings.SNOWLAND_VERIFY_CACHE_SECONDS = 0
+    client.get(_url(certificate))
+    with django_assert_num_queries(FIRST_VIEW_QUERIES):
+        assert VALID in client.get(_url(certificate)).content.decode()
+    assert not verify_cache_keys()
+
+
+def verify_cache_keys() -> list[str]:
+    """The keys this cache holds (the memory cache of the tests)."""
+    return [key for key in cache._cache if "certificates:verification:" in key]
