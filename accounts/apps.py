@@ -21,6 +21,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_sync_roles_after_last_app, dispatch_uid="accounts.roles_sync")
+        from accounts.permission_cache import connect_receivers
+
+        connect_receivers()
 
 
 class SnowlandUsersAppConfig(WagtailUsersAppConfig):

@@ -54,11 +54,11 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.url_routing import RouteResult
 
+from accounts.cache_reads import cache_get_many
 from cms.models import HomePage, StandardPage
 from courses.caching import (
     GENERATION_KEY,
     VIEW_RESTRICTION_IDS_ATTRIBUTE,
-    cache_get_many,
     code_version,
     page_generation_bump,
     remember_generation,
@@ -74,20 +74,25 @@ from courses.models import (
 
 # Page types whose page is the same for every anonymous visitor.
 CACHEABLE_PAGE_TYPES = (HomePage, StandardPage, CourseIndexPage, CoursePage, LessonPage)
-# Paths that are never Wagtail pages, or never the same for two visitors.
+# Paths the middleware leaves alone: no page, nor the site's chrome, to reuse.
 EXCLUDED_PREFIXES = (
     "/admin/",
-    "/accounts/",
     "/api/",
     "/bench/",
-    "/certificates/",
     "/documents/",
     "/healthz",
     "/i18n/",
-    "/learn/",
     "/media/",
-    "/profile/",
     "/static/",
+)
+# The site's own views (never Wagtail pages, often personal): never served from the
+# page cache, but their base template shows the site's name and settings, which are
+# handed over as on pages.
+NOT_PAGE_PREFIXES = (
+    "/accounts/",
+    "/certificates/",
+    "/learn/",
+    "/profile/",
     "/verify/",
 )
 # Cookies that do not change what an anonymous visitor is shown: any other one (the
@@ -153,9 +158,10 @@ def _site_settings_models() -> list:
 class _Shared:
     """The keys of what one view shares with the next ones, and what the cache held."""
 
-    def __init__(self, request):
+    def __init__(self, request, *, is_page: bool = True):
         self.site_key = _site_key(request)
-        self.route_key = f"{self.site_key}:route:{_digest(request.path)}"
+        # Only a path that may be a page has a route worth remembering.
+        self.route_key = f"{self.site_key}:route:{_digest(request.path)}" if is_page else None
         self.setting_keys = {
             f"{self.site_key}:setting:{model._meta.label_lower}": model
             for model in _site_settings_models()
@@ -165,10 +171,11 @@ class _Shared:
 
     @property
     def keys(self) -> list[str]:
-        return [GENERATION_KEY, self.site_key, self.route_key, *self.setting_keys]
+        route = [self.route_key] if self.route_key else []
+        return [GENERATION_KEY, self.site_key, *route, *self.setting_keys]
 
-    def fresh(self, key: str):
-        return _fresh(self.found.get(key), self.generation)
+    def fresh(self, key: str | None):
+        return _fresh(self.found.get(key), self.generation) if key else None
 
     def hand_to_wagtail(self, request) -> None:
         """Set what Wagtail would otherwise look up, where it caches it on the request."""
@@ -205,7 +212,7 @@ class _Shared:
             if instance is not None and instance.site_id == site.pk and self.fresh(key) is None:
                 entries[key] = (self.generation, _detached(instance))
         route = request.__dict__.get("_wagtail_route_for_request")
-        if route is not None and self.fresh(self.route_key) is None:
+        if route is not None and self.route_key and self.fresh(self.route_key) is None:
             page, args, kwargs = route
             if not args and not kwargs and page.live:
                 # A fresh copy: the one served may carry what this request attached.
@@ -227,7 +234,8 @@ class PageCacheMiddleware:
         except DisallowedHost:
             return self.get_response(request)  # Django answers it as it always does
         page_key = language = None
-        if _timeout() > 0 and _is_anonymous(request):
+        is_page = not request.path.startswith(NOT_PAGE_PREFIXES)
+        if is_page and _timeout() > 0 and _is_anonymous(request):
             query = canonical_query(request.META.get("QUERY_STRING", ""))
             if query is not None:
                 language = translation.get_language_from_request(request, check_path=False)
@@ -244,7 +252,7 @@ class PageCacheMiddleware:
             if stored is not None and stored[0] == generation:
                 return _response_from(stored, head=request.method == "HEAD")
         # One round trip: the generation and what any view of this path can reuse.
-        shared = _Shared(request)
+        shared = _Shared(request, is_page=is_page)
         shared.found = cache_get_many(shared.keys)
         shared.generation = remember_generation(request, shared.found.get(GENERATION_KEY))
         shared.hand_to_wagtail(request)

@@ -17,15 +17,15 @@ the import layers) key their fragments on it too.
 import hashlib
 import os
 import time
-import weakref
 from functools import lru_cache
 from uuid import uuid4
 
 from django.conf import settings
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import transaction
 from wagtail.models import PageViewRestriction
+
+from accounts.cache_reads import cache_get_many
 
 GENERATION_KEY = "snowland:pages:generation"
 # Attribute under which a request remembers the generation it read (one read each).
@@ -34,31 +34,6 @@ REQUEST_ATTRIBUTE = "_snowland_page_generation"
 VIEW_RESTRICTION_IDS_ATTRIBUTE = "_snowland_view_restriction_ids"
 _SOURCE_SUFFIXES = (".py", ".html", ".mo")
 _SOURCE_DIRECTORIES = ("accounts", "certificates", "cms", "config", "courses", "lms", "templates")
-
-
-# One Redis client per backend (Django's backends are per thread), kept while it lives.
-_redis_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def cache_get_many(keys: list[str]) -> dict:
-    """`cache.get_many`, without the new Redis client Django's Redis backend makes for
-    every call (a sixth of a cached page's cost here): one client per backend (the
-    backends are per thread), on the backend's own connection pool and serializer.
-    Any other backend, or a Django whose internals differ, takes the ordinary way."""
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    if not isinstance(backend, RedisCache):
-        return backend.get_many(keys)
-    try:
-        wrapper = backend._cache
-        client = _redis_clients.get(wrapper)
-        if client is None:
-            client = _redis_clients[wrapper] = wrapper.get_client(None)
-        loads = wrapper._serializer.loads
-    except AttributeError:
-        return backend.get_many(keys)
-    key_map = {backend.make_and_validate_key(key): key for key in keys}
-    values = client.mget(list(key_map))
-    return {key_map[k]: loads(v) for k, v in zip(key_map, values, strict=True) if v is not None}
 
 
 def page_generation(request=None) -> str:

@@ -125,7 +125,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with each user's permission sets cached (docs/decisions/0014).
+    "accounts.permission_cache.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -281,6 +282,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
         "options": {"expires": 240},
     },
+    # HR export files past SNOWLAND_EXPORT_RETENTION_DAYS; a run missed is made up the next night.
+    "purge-exports-nightly": {
+        "task": "lms.tasks.export_jobs_purge_task",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }
 
 LOGGING = {
@@ -341,6 +348,9 @@ SNOWLAND_PRIVATE_MEDIA_ROOT = env.path(
 # The largest evidence file a learner may upload (a phone photo or a scanned PDF).
 SNOWLAND_EVIDENCE_MAX_BYTES = env.int("SNOWLAND_EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 SNOWLAND_EVIDENCE_MAX_FILES = 5
+# HR export files (personal data) are removed this many days after they are ready; the
+# job row stays, marked expired (lms.services.exports.export_jobs_purge, run nightly).
+SNOWLAND_EXPORT_RETENTION_DAYS = env.int("SNOWLAND_EXPORT_RETENTION_DAYS", default=7)
 
 # Certificates: serials read PREFIX-<year>-<6-digit sequence>; the issuer is named on a
 # certificate whose template names none.

@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.backends import ModelBackend
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.choices import InstitutionKind
 from accounts.models import Institution, User
+from accounts.permission_cache import CachedPermissionsBackend
 from accounts.selectors import hr_scope_paths, paths_cover
 from courses.choices import CreditClass
 from lms.errors import ApprovalChainRejected
@@ -38,7 +38,7 @@ from lms.selectors.compliance import requirement_rule_set_for
 
 APPROVE_PERMISSION = "lms.approve_external_activities"
 STAFF_RECORDS_PERMISSION = "accounts.view_staff_records"
-_MODEL_BACKEND = f"{ModelBackend.__module__}.{ModelBackend.__qualname__}"
+_MODEL_BACKEND = f"{CachedPermissionsBackend.__module__}.{CachedPermissionsBackend.__qualname__}"
 
 # Where no requirement rule set applies: the long-standing national figures.
 DEFAULT_HOURS_PER_CREDIT = {

@@ -300,6 +300,21 @@ def test_personal_and_form_pages_are_never_cached(client, home, path):
     assert "X-Cache" not in client.get(path)
 
 
+def test_the_sites_own_views_reuse_the_site_and_its_settings(
+    client, home, learner, django_assert_num_queries
+):
+    client.force_login(learner)
+    client.get("/learn/transcript/")
+    branding = SiteBranding.for_site(home.get_site())
+    with django_assert_num_queries(1):  # the user; the site and settings from the cache
+        assert client.get("/verify/").status_code == 200
+    branding.site_name = "改过的站名"
+    branding.save()
+    page = client.get("/learn/transcript/").content.decode()
+    assert "改过的站名" in page  # a settings change is seen at once
+    assert "X-Cache" not in client.get("/learn/transcript/")  # and never the page itself
+
+
 def test_a_group_restriction_added_later_still_refuses_a_learner(client, course, learner):
     from django.contrib.auth.models import Group
 

@@ -7,7 +7,8 @@ import pytest
 from django.core.cache import cache, caches
 from django.test import override_settings
 
-from courses.caching import cache_get_many, page_generation, page_generation_bump
+from accounts.cache_reads import cache_get_many
+from courses.caching import page_generation, page_generation_bump
 
 
 def _redis_answers() -> bool:

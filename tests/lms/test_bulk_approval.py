@@ -342,7 +342,7 @@ class TestBulkPages:
         assert len(response.context["claims"]) == count
 
 
-# The user, its permissions (two), HR scopes and institution kind; the claims (with
-# learner, institution and department) and their evidence; the site and its two
-# settings; the admin user bar's profile (twice).
-CONFIRM_QUERIES = 12
+# The user, HR scopes and institution kind; the claims (with learner, institution and
+# department) and their evidence; the site and its two settings (a POST); the admin
+# user bar's profile (twice). Permission sets come from the cache.
+CONFIRM_QUERIES = 10

@@ -999,13 +999,13 @@ class TestApprovalQueue:
         assert len(response.context["page"].object_list) == count
 
 
-# The session's user, its permissions (two), HR scopes and institution kind; the
-# queue's count and rows (with learner, institution and department); the site and
-# its two settings; the admin user bar's profile (twice). Whatever the claims.
-QUEUE_QUERIES = 12
-# The session's user, its permissions (two), institution kind and headed departments;
-# the claims with their evidence counts; the site and its two settings.
-LEARNER_LIST_QUERIES = 9
+# The session's user, HR scopes and institution kind; the queue's count and rows (with
+# learner, institution and department); the admin user bar's profile (twice).
+# Permission sets, the site and its settings come from the cache. Whatever the claims.
+QUEUE_QUERIES = 7
+# The session's user, institution kind and headed departments; the claims with their
+# evidence counts. Permission sets, the site and its settings come from the cache.
+LEARNER_LIST_QUERIES = 4
 
 
 class TestLearnerPages:
