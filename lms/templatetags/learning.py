@@ -12,18 +12,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lms.compliance import format_amount
-from lms.selectors import course_progress_for, enrollment_for, lesson_state_for
+from lms.selectors import lesson_state_for
+from lms.selectors.course_page import course_learning_for
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def course_learning(context, course):
-    """The learner's enrolment in the course and its progress, or None."""
-    enrollment = enrollment_for(learner=context["request"].user, course=course)
-    if enrollment is None:
-        return None
-    return course_progress_for(enrollments=[enrollment])[0]
+def course_learning(context, course, lessons):
+    """The learner's enrolment in the course and its progress, or None. `lessons`:
+    the course's live lessons, as the page has them."""
+    return course_learning_for(learner=context["request"].user, course=course, lessons=lessons)
 
 
 @register.simple_tag(takes_context=True)

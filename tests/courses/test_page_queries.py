@@ -8,14 +8,15 @@ from tests.lms.builders import course_with_lessons, enrolled, opened
 
 pytestmark = pytest.mark.django_db
 
-# The user, the user's permissions (two queries, for the menu) and the learner's
-# progress on this lesson. The route, the privacy check, the site, its settings, the
-# course, the neighbouring lessons and the rendered body come from the cache.
-LESSON_PAGE_QUERIES = 4
-# The user and the permissions; the learner's enrolment, its course, the course's
-# lessons and the progress rows (lms's course_learning tag). The CME record, faculty,
-# category and lesson list come from the cache.
-COURSE_PAGE_QUERIES = 7
+# The user and the learner's progress on this lesson. The user's permissions (for the
+# menu, accounts.permission_cache), the route, the privacy check, the site, its
+# settings, the course, the neighbouring lessons and the rendered body come from the
+# cache.
+LESSON_PAGE_QUERIES = 2
+# The user; the learner's enrolment and its progress rows (lms's course_learning tag,
+# given the lessons the page has). The permissions, CME record, faculty, category and
+# lesson list come from the cache.
+COURSE_PAGE_QUERIES = 3
 
 
 def test_a_learners_lesson_page(client, catalogue, learner, django_assert_num_queries):
