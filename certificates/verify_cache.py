@@ -43,19 +43,22 @@ from accounts.cache_reads import cache_get_many
 from certificates.models import Certificate
 from certificates.selectors import certificate_by_code, is_well_formed_code
 from certificates.signing import certificate_verify, public_keys
-from courses.caching import GENERATION_KEY, code_version, remember_generation
+from courses.caching import (
+    GENERATION_KEY,
+    code_version,
+    remember_generation,
+    rendered_for_anyone,
+    request_is_anonymous,
+)
 
 # A stamp taken for a lookup lives this long unless the code is a certificate's: guesses
 # leave nothing lasting behind.
 _PROBE_SECONDS = 60
-# Cookies that do not change the page (as in cms.page_cache, which certificates may not
-# import): any other one, the session's above all, means the visitor is served afresh.
-_HARMLESS_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
 
 
 def _timeout() -> int:
     """How long entries live at most (0 turns this cache off); a change replaces them."""
-    return getattr(settings, "SNOWLAND_VERIFY_CACHE_SECONDS", 60 * 60)
+    return settings.SNOWLAND_VERIFY_CACHE_SECONDS
 
 
 def _stamp_timeout() -> int:
@@ -113,8 +116,7 @@ def _page_may_be_shared(request) -> bool:
     return (
         request.method == "GET"
         and not request.META.get("QUERY_STRING")
-        and "HTTP_AUTHORIZATION" not in request.META
-        and all(name in _HARMLESS_COOKIES for name in request.COOKIES)
+        and request_is_anonymous(request)
         and not request.user.is_authenticated
     )
 
@@ -201,17 +203,6 @@ def csrf_placeholder() -> str:
     return f"csrf-{secrets.token_hex(16)}"
 
 
-def _rendered_for_anyone(request) -> bool:
-    """What cms.page_cache also asks of a page before it keeps it: the rendering used no
-    CSP nonce, left the session untouched and empty, and nobody signed in meanwhile."""
-    if isinstance(getattr(request, "_csp_nonce", None), str):
-        return False
-    session = getattr(request, "session", None)
-    if session is not None and (session.modified or not session.is_empty()):
-        return False
-    return not request.user.is_authenticated
-
-
 def page_store(request, lookup: VerificationLookup, *, placeholder: str, body: bytes) -> None:
     """Keep a certificate's page for the next anonymous visitors (never an unknown
     code's: a brute force must not fill the cache)."""
@@ -220,7 +211,7 @@ def page_store(request, lookup: VerificationLookup, *, placeholder: str, body: b
         return
     if verification is None or verification.certificate is None:
         return
-    if not _rendered_for_anyone(request):
+    if not rendered_for_anyone(request):
         return
     cache.set(
         lookup.page_key,

@@ -62,6 +62,8 @@ from courses.caching import (
     code_version,
     page_generation_bump,
     remember_generation,
+    rendered_for_anyone,
+    request_is_anonymous,
 )
 from courses.models import (
     AudienceProfession,
@@ -95,9 +97,6 @@ NOT_PAGE_PREFIXES = (
     "/profile/",
     "/verify/",
 )
-# Cookies that do not change what an anonymous visitor is shown: any other one (the
-# session above all, or pending messages) means the visitor is served uncached.
-HARMLESS_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
 # The catalogue's filters and page number; `q` (free text) is not among them.
 CACHEABLE_QUERY_KEYS = frozenset(
     {"category", "credit_class", "subject_type", "profession", "language", "page"}
@@ -127,12 +126,6 @@ def canonical_query(query_string: str) -> str | None:
             return None
         kept[key] = value
     return urlencode(sorted(kept.items()))
-
-
-def _is_anonymous(request) -> bool:
-    return "HTTP_AUTHORIZATION" not in request.META and all(
-        name in HARMLESS_COOKIES for name in request.COOKIES
-    )
 
 
 def _digest(*parts: object) -> str:
@@ -235,7 +228,7 @@ class PageCacheMiddleware:
             return self.get_response(request)  # Django answers it as it always does
         page_key = language = None
         is_page = not request.path.startswith(NOT_PAGE_PREFIXES)
-        if is_page and _timeout() > 0 and _is_anonymous(request):
+        if is_page and _timeout() > 0 and request_is_anonymous(request):
             query = canonical_query(request.META.get("QUERY_STRING", ""))
             if query is not None:
                 language = translation.get_language_from_request(request, check_path=False)
@@ -291,13 +284,7 @@ def _may_store(request, response, language) -> bool:
     cache_control = response.get("Cache-Control", "").lower()
     if any(word in cache_control for word in ("private", "no-store", "no-cache")):
         return False
-    if isinstance(getattr(request, "_csp_nonce", None), str):
-        return False  # the page used a CSP nonce (django-csp): it must not be shared
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return False
-    session = getattr(request, "session", None)
-    if session is not None and (session.modified or not session.is_empty()):
+    if not rendered_for_anyone(request):
         return False
     return response.get("Content-Language") == language
 

@@ -36,6 +36,31 @@ _SOURCE_SUFFIXES = (".py", ".html", ".mo")
 _SOURCE_DIRECTORIES = ("accounts", "certificates", "cms", "config", "courses", "lms", "templates")
 
 
+# Cookies that do not change what an anonymous visitor is shown: any other one (the
+# session above all, or pending messages) means the visitor is served afresh.
+HARMLESS_COOKIES = frozenset({settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
+
+
+def request_is_anonymous(request) -> bool:
+    """A visitor who is nobody in particular: no cookie but the CSRF and language ones,
+    no Authorization header (cms.page_cache, certificates.verify_cache)."""
+    return "HTTP_AUTHORIZATION" not in request.META and all(
+        name in HARMLESS_COOKIES for name in request.COOKIES
+    )
+
+
+def rendered_for_anyone(request) -> bool:
+    """Whether a rendering may be shared: it used no CSP nonce (django-csp), left the
+    session untouched and empty, and nobody signed in meanwhile."""
+    if isinstance(getattr(request, "_csp_nonce", None), str):
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    session = getattr(request, "session", None)
+    return session is None or not (session.modified or not session.is_empty())
+
+
 def page_generation(request=None) -> str:
     """The current publish generation (read once per request when given one)."""
     if request is not None and hasattr(request, REQUEST_ATTRIBUTE):

@@ -372,6 +372,9 @@ SNOWLAND_SIGNING_PUBLIC_KEYS_DIR = env.path(
 # Public verification (/verify/): lookups per IP address and window, counted in the cache.
 SNOWLAND_VERIFY_RATE_LIMIT = env.int("SNOWLAND_VERIFY_RATE_LIMIT", default=30)
 SNOWLAND_VERIFY_RATE_WINDOW_SECONDS = env.int("SNOWLAND_VERIFY_RATE_WINDOW_SECONDS", default=600)
+# How long a certificate's verification result and its public page are kept
+# (certificates/verify_cache.py; a revocation replaces them at once); 0 turns it off.
+SNOWLAND_VERIFY_CACHE_SECONDS = env.int("SNOWLAND_VERIFY_CACHE_SECONDS", default=60 * 60)
 SNOWLAND_VERIFY_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 
 # Certificate rendering (certificates/rendering.py, docs/decisions/0008): the small fonts
