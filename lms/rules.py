@@ -59,17 +59,28 @@ class LessonRule:
 
     @classmethod
     def for_lesson(cls, lesson) -> "LessonRule":
+        return cls.from_content(
+            raw_body=lesson.body.raw_data,
+            min_study_minutes=lesson.min_study_minutes,
+            estimated_minutes=lesson.estimated_minutes,
+        )
+
+    @classmethod
+    def from_content(
+        cls, *, raw_body, min_study_minutes: int | None, estimated_minutes: int
+    ) -> "LessonRule":
+        """The rule of a lesson with this stream data (raw: no block objects are built)
+        and these minutes."""
         videos: dict[str, int | None] = {}
         video_ids, checkpoints = set(), set()
-        # The raw stream data: no block objects are built on the heartbeat's hot path.
-        for block in lesson.body.raw_data:
+        for block in raw_body:
             if block["type"] == "video":
                 video_ids.add(block["id"])
                 if block["value"].get("required"):
                     videos[block["id"]] = block["value"].get("duration_seconds") or None
             elif block["type"] == "checkpoint":
                 checkpoints.add(block["id"])
-        minutes = lesson.min_study_minutes or lesson.estimated_minutes
+        minutes = min_study_minutes or estimated_minutes
         return cls(
             required_seconds=round(minutes * 60 * settings.SNOWLAND_STUDY_TIME_SCALE),
             required_videos=videos,

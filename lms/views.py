@@ -56,7 +56,7 @@ def _messages_of(error: ValidationError) -> str:
 @login_required
 @require_GET
 def dashboard(request):
-    context = learner_dashboard(learner=request.user)
+    context = learner_dashboard(learner=request.user, request=request)
     context["compliance"] = learner_compliance(learner=request.user, year=timezone.localdate().year)
     return render(request, "lms/dashboard.html", context)
 
@@ -108,21 +108,29 @@ def heartbeat(request):
     if not request.user.is_authenticated:
         return _json_error(_("Please log in."), status=401)
     data = _json_body(request)
-    form = HeartbeatForm(data)
-    if data is None or not form.is_valid():
+    if data is None:
         return _json_error(_("The study report is malformed."))
-    beat = form.cleaned_data
-    video = None
-    if beat["video_block"]:
-        video = VideoReport(
-            block_id=beat["video_block"],
-            start=beat["video_start"],
-            end=beat["video_end"],
-            duration=beat["video_duration"],
-        )
+    lesson_id, restart, video = data.get("lesson"), data.get("restart", False), None
+    # The page's regular beat, {"lesson": id} with perhaps "restart": true, is taken as
+    # it is: binding the form deep-copies its six fields, a sixth of the beat's own cost.
+    # The form cleans any other report, and would clean this one to the same values.
+    plain = type(lesson_id) is int and lesson_id >= 1 and type(restart) is bool
+    if not (plain and data.keys() <= {"lesson", "restart"}):
+        form = HeartbeatForm(data)
+        if not form.is_valid():
+            return _json_error(_("The study report is malformed."))
+        beat = form.cleaned_data
+        lesson_id, restart = beat["lesson"], beat["restart"]
+        if beat["video_block"]:
+            video = VideoReport(
+                block_id=beat["video_block"],
+                start=beat["video_start"],
+                end=beat["video_end"],
+                duration=beat["video_duration"],
+            )
     try:
         result = heartbeat_record(
-            learner=request.user, lesson_id=beat["lesson"], video=video, restart=beat["restart"]
+            learner=request.user, lesson_id=lesson_id, video=video, restart=restart
         )
     except LessonProgress.DoesNotExist:
         return _json_error(_("You are not enrolled in this lesson's course."), status=404)

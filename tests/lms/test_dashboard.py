@@ -1,11 +1,17 @@
 """My learning, and the learner's view of course and lesson pages."""
 
+import re
 from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
-from django.utils import timezone
+from django.template import engines
+from django.test import Client, RequestFactory
+from django.utils import timezone, translation
 
-from lms.models import Enrollment, LessonProgress
+from lms.models import CourseCompletion, Enrollment, EnrollmentStatus, LessonProgress
+from lms.selectors import course_progress_for, learner_dashboard
 from tests.accounts.factories import UserFactory
 from tests.courses.factories import CourseCategoryFactory, LessonPageFactory
 from tests.lms.builders import course_with_lessons, enrolled, opened
@@ -26,14 +32,15 @@ def _enrol_in(catalogue, learner, count, category):
         progress.save()
 
 
-# The user and their permissions (two, for the menu), the site and its two
-# settings, the enrolments with course, category and completion, the lessons of
-# those courses, and the progress rows; then the year's credits: the learner's
-# institution, the rule sets in effect with their rules, and the ledger sums; and
-# the learner's latest certificates (one query, from the certificates app's template
-# tag; tests/certificates/test_downloads.py shows it does not grow with certificates).
-# Fixed, whatever the number of enrolments, credit entries or certificates.
-DASHBOARD_QUERIES = 14
+# The user (permission sets, the site and its two settings come from the cache), the
+# enrolments with their completions and progress rows (one query; the
+# courses' titles, links and lessons are kept until the next publish); then the
+# year's credits: the learner's institution, the rule sets in effect with their
+# rules, and the ledger sums; and the learner's latest certificates (one query, from
+# the certificates app's template tag; tests/certificates/test_downloads.py shows it
+# does not grow with certificates). Fixed, whatever the number of enrolments, credit
+# entries or certificates.
+DASHBOARD_QUERIES = 7
 
 
 def test_dashboard_query_count_does_not_grow_with_enrolments(
@@ -44,7 +51,11 @@ def test_dashboard_query_count_does_not_grow_with_enrolments(
     _enrol_in(catalogue, learner, 5, category)
     assert queries_of_repeat_view(client, "/learn/") == DASHBOARD_QUERIES
     _enrol_in(catalogue, learner, 45, category)
-    client.get("/learn/")
+    # The courses changed (a publish): the site and its two settings, and the courses'
+    # titles, links and lessons are read again, the latter in two queries whatever
+    # their number (no query per course).
+    with django_assert_num_queries(DASHBOARD_QUERIES + 3 + 2):
+        client.get("/learn/")
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get("/learn/")
     assert len(response.context["in_progress"]) == 50
@@ -81,9 +92,9 @@ def test_dashboard_shows_only_the_learners_own_courses(client, catalogue, learne
 
 
 # With what every learner shares cached until the next publish (courses/fragments.py,
-# cms/page_cache.py): the user, their permissions (two, for the menu) and the
+# cms/page_cache.py) and permission sets (accounts.permission_cache): the user and the
 # learner's progress on this lesson: fixed, whatever the number of lessons.
-LESSON_PAGE_QUERIES = 4
+LESSON_PAGE_QUERIES = 2
 
 
 def test_lesson_page_query_count_is_pinned(client, catalogue, learner, django_assert_num_queries):
@@ -140,3 +151,139 @@ def test_lesson_pages_of_a_completed_course_say_so(client, catalogue, learner):
     html = client.get(lessons[0].url).content.decode()
     assert "data-lesson=" not in html
     assert 'class="notice"' in html
+
+
+# -- The shared course parts: per learner, and invalidated by a publish -------------
+
+
+def test_two_learners_never_see_each_others_entries(catalogue):
+    tsering, dolma = UserFactory(), UserFactory()
+    shared, lessons = course_with_lessons(catalogue, lessons=2, title="共同的课程")
+    mine, _ = course_with_lessons(catalogue, title="次仁的课程")
+    theirs, _ = course_with_lessons(catalogue, title="卓玛的课程")
+    done = opened(enrolled(tsering, shared), lessons[0])
+    done.completed_at, done.study_seconds = timezone.now(), 1800
+    done.save()
+    enrolled(dolma, shared)
+    enrolled(tsering, mine)
+    enrolled(dolma, theirs)
+    first, second = Client(), Client()
+    first.force_login(tsering)
+    second.force_login(dolma)
+    for _ in range(2):  # the second round reads the courses from the cache
+        page_one = first.get("/learn/").content.decode()
+        page_two = second.get("/learn/").content.decode()
+        assert "次仁的课程" in page_one
+        assert "卓玛的课程" not in page_one
+        assert "卓玛的课程" in page_two
+        assert "次仁的课程" not in page_two
+        # The same course, each learner's own progress and next lesson.
+        assert 'aria-valuenow="50"' in page_one
+        assert "30 分钟" in page_one
+        assert lessons[1].url in page_one
+        assert 'aria-valuenow="50"' not in page_two
+        assert "30 分钟" not in page_two
+        assert lessons[0].url in page_two
+        assert lessons[1].url not in page_two
+
+
+def test_a_republished_course_shows_on_the_dashboard_at_once(client, catalogue, learner):
+    course, lessons = course_with_lessons(catalogue, lessons=2, title="高原病的识别")
+    enrolled(learner, course)
+    client.force_login(learner)
+    assert "高原病的识别" in client.get("/learn/").content.decode()
+    client.get("/learn/")  # now from the cache
+
+    course.title = "高原病的识别（第二版）"
+    course.save_revision().publish()
+    lessons[1].unpublish()
+    html = client.get("/learn/").content.decode()
+    assert "高原病的识别（第二版）" in html
+    [item] = client.get("/learn/").context["in_progress"]
+    assert item.lessons_total == 1
+    assert "0/1" in html or "0 of 1" in html
+
+
+# -- The entries' markup: the template's, as it was before lms/templatetags/dashboard --
+
+# The reference: the entries as templates/lms/dashboard.html rendered them (from the
+# enrolments and course_progress_for) before they were built in Python.
+TEMPLATE_ENTRIES = (Path(__file__).parent / "dashboard_entries_before.html").read_text()
+
+TAG_ENTRIES = """{% load dashboard %}
+<ul>{% dashboard_in_progress in_progress %}</ul>
+<ul>{% dashboard_completed completed %}</ul>"""
+
+
+def _normalised(html: str) -> str:
+    html = re.sub(r"\s+", " ", html)
+    return re.sub(r"\s*(<|>)\s*", r"\1", html).strip()
+
+
+def _varied_dashboard(catalogue, learner) -> None:
+    today = timezone.localdate()
+    started, lessons = course_with_lessons(
+        catalogue, lessons=3, title='<b>急救 & "复苏"</b>', credits=Decimal("2.5")
+    )
+    lessons[1].title = "第二讲 <i>气道</i> & 呼吸"
+    lessons[1].save_revision().publish()
+    enrollment = enrolled(learner, started)
+    enrollment.source, enrollment.due_date = "assigned", today - timedelta(days=2)
+    enrollment.save()
+    progress = opened(enrollment, lessons[0])
+    progress.completed_at, progress.study_seconds = timezone.now(), 3900
+    progress.save()
+    exam, _ = course_with_lessons(catalogue, lessons=0, title="只有考试", exam_question_count=3)
+    enrollment = enrolled(learner, exam)
+    enrollment.due_date = today + timedelta(days=30)
+    enrollment.save()
+    finished, lessons = course_with_lessons(catalogue, lessons=1, title="学完待考")
+    progress = opened(enrolled(learner, finished), lessons[0])
+    progress.completed_at, progress.study_seconds = timezone.now(), 59
+    progress.save()
+    enrolled(learner, course_with_lessons(catalogue, lessons=2, title="未开始")[0])
+    for title, score in (("已完成 A&B", Decimal("85.50")), ("已完成无分", None)):
+        course, _ = course_with_lessons(catalogue, lessons=1, title=title, credits=Decimal("3"))
+        enrollment = enrolled(learner, course)
+        enrollment.status = EnrollmentStatus.COMPLETED
+        enrollment.save()
+        CourseCompletion.objects.create(
+            enrollment=enrollment,
+            completed_at=timezone.now() - timedelta(days=3),
+            final_score=score,
+            study_seconds=7260,
+        )
+    withdrawn = enrolled(learner, course_with_lessons(catalogue, title="已退出")[0])
+    withdrawn.status = EnrollmentStatus.WITHDRAWN
+    withdrawn.save()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_dashboard_entries_are_the_templates_markup(catalogue, learner, language):
+    _varied_dashboard(catalogue, learner)
+    request = RequestFactory().get("/learn/")
+    request.user = learner
+    enrollments = list(
+        Enrollment.objects.filter(learner=learner)
+        .exclude(status=EnrollmentStatus.WITHDRAWN)
+        .select_related("course", "completion")
+        .order_by("due_date", "-last_studied_at", "-enrolled_at", "pk")
+    )
+    progress = course_progress_for(enrollments=enrollments)
+    reference_context = {
+        "in_progress": [p for p in progress if p.enrollment.status == EnrollmentStatus.ACTIVE],
+        "completed": [p for p in progress if p.enrollment.status == EnrollmentStatus.COMPLETED],
+    }
+    engine = engines["django"]
+    with translation.override(language):
+        reference = engine.from_string(TEMPLATE_ENTRIES).render(reference_context, request)
+        for _ in range(2):  # built, then from the cache
+            built = engine.from_string(TAG_ENTRIES).render(
+                learner_dashboard(learner=learner, request=request), request
+            )
+            assert _normalised(built) == _normalised(reference)
+    assert built.count("learning-item") == 6
+    assert "&lt;b&gt;急救 &amp; &quot;复苏&quot;&lt;/b&gt;" in built
+    assert "<b>" not in built
+    assert "<i>" not in built
+    assert "已退出" not in built

@@ -12,6 +12,7 @@ from lms.rules import credit_seconds, merge_segments
 from lms.services import checkpoint_answer, heartbeat_record
 from lms.services.progress import VideoReport
 from tests.accounts.factories import UserFactory
+from tests.concurrency import require_postgresql, run_at_once
 from tests.courses.factories import LessonPageFactory
 from tests.lms.builders import course_with_lessons, enrolled, opened
 
@@ -103,6 +104,14 @@ def test_study_time_scale_shortens_the_rule_without_bypassing_it(learner, setup,
     lesson = setup["lessons"][0]
     beat(learner, lesson, 0)
     assert beat(learner, lesson, 10).lesson_complete is False
+    assert beat(learner, lesson, 16).lesson_complete is True
+
+
+def test_a_changed_study_time_scale_applies_to_a_kept_rule(learner, setup, settings):
+    lesson = setup["lessons"][0]  # 1 minute
+    beat(learner, lesson, 0)
+    assert beat(learner, lesson, 10).lesson_complete is False  # the rule is kept: 60 s
+    settings.SNOWLAND_STUDY_TIME_SCALE = 0.25  # 15 s instead of 60
     assert beat(learner, lesson, 16).lesson_complete is True
 
 
@@ -250,12 +259,111 @@ def test_heartbeat_endpoint_queries(client, learner, setup, django_assert_num_qu
     client.force_login(learner)
     lesson = setup["lessons"][0]
     post_beat(client, {"lesson": lesson.pk, "restart": True})
-    # The user (the session is in the cache), then one read and one small write.
+    # The user (the session is in the cache), then one read of the progress row with the
+    # learner's latest beat, and one small write. The lesson is not read: its rule is kept
+    # until the next publish.
     with django_assert_num_queries(3) as captured:
         response = post_beat(client, {"lesson": lesson.pk})
     assert response.status_code == 200
     statements = [q["sql"].split()[0] for q in captured.captured_queries]
-    assert statements.count("UPDATE") == 1
+    assert statements == ["SELECT", "SELECT", "UPDATE"]
+    assert "accounts_user" in captured.captured_queries[0]["sql"]
+    assert "lms_lessonprogress" in captured.captured_queries[1]["sql"]
+    assert "courses_lessonpage" not in " ".join(q["sql"] for q in captured.captured_queries)
+
+
+def test_a_publish_costs_the_next_beat_one_read_of_the_lesson(
+    client, learner, setup, django_assert_num_queries
+):
+    client.force_login(learner)
+    lesson = setup["lessons"][0]
+    post_beat(client, {"lesson": lesson.pk, "restart": True})
+    lesson.save_revision().publish()
+    with django_assert_num_queries(4) as captured:
+        assert post_beat(client, {"lesson": lesson.pk}).status_code == 200
+    assert "courses_lessonpage" in captured.captured_queries[2]["sql"]
+    with django_assert_num_queries(3):
+        assert post_beat(client, {"lesson": lesson.pk}).status_code == 200
+
+
+def test_republishing_a_lesson_with_another_rule_applies_it_to_the_next_beat(catalogue, learner):
+    course, [lesson] = course_with_lessons(catalogue, lessons=1, minutes=2)
+    progress = opened(enrolled(learner, course), lesson)
+    beat(learner, lesson, 0)
+    assert beat(learner, lesson, 30).lesson_complete is False
+    assert beat(learner, lesson, 60).lesson_complete is False  # 2 minutes required: kept
+    lesson.min_study_minutes = 1
+    lesson.save_revision().publish()
+    result = beat(learner, lesson, 61)
+    assert result.lesson_complete is True  # the kept rule (2 minutes) would say no
+    assert LessonProgress.objects.get(pk=progress.pk).completed_at == at(61)
+
+
+def test_republishing_a_lesson_with_a_longer_minimum_holds_completion_back(catalogue, learner):
+    course, [lesson] = course_with_lessons(catalogue, lessons=1, minutes=1)
+    opened(enrolled(learner, course), lesson)
+    beat(learner, lesson, 0)
+    assert beat(learner, lesson, 30).lesson_complete is False
+    lesson.min_study_minutes = 3
+    lesson.save_revision().publish()
+    assert beat(learner, lesson, 60).lesson_complete is False  # the kept rule would say yes
+    assert beat(learner, lesson, 90).lesson_complete is False
+
+
+def test_a_video_added_on_republish_is_accepted_in_reports(learner, setup):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    lesson = setup["lessons"][0]
+    beat(learner, lesson, 0)
+    report = VideoReport("new-video", 0, 10, 100)
+    with pytest.raises(HeartbeatRejected):
+        beat(learner, lesson, 10, video=report)
+    video = get_document_model().objects.create(title="v", file=ContentFile(b"x", name="v.mp4"))
+    lesson.body = [("video", {"title": "新", "video_file": video, "required": True})]
+    lesson.save_revision().publish()
+    lesson.refresh_from_db()
+    block = lesson.body[0].id
+    result = beat(learner, lesson, 20, video=VideoReport(block, 0, 10, 100))
+    assert result.lesson_complete is False  # the new required video is not watched yet
+    assert LessonProgress.objects.get(lesson=lesson).video_segments[block]["segments"] == [[0, 10]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_beats_on_one_lesson_credit_the_time_once(migration_data, catalogue, learner):
+    require_postgresql()
+    course, lessons = course_with_lessons(catalogue, lessons=2, minutes=1)
+    progress = opened(enrolled(learner, course), lessons[0])
+    LessonProgress.objects.filter(pk=progress.pk).update(study_seconds=40)
+    beat(learner, lessons[0], 0)
+    results, errors = run_at_once(lambda: beat(learner, lessons[0], 30), threads=8)
+    assert errors == []
+    assert sorted(r.credited_seconds for r in results) == [0] * 7 + [30]
+    progress.refresh_from_db()
+    assert progress.study_seconds == 70
+    assert progress.last_beat_at == at(30)
+    # The beat that was credited completed the lesson; the others saw it incomplete.
+    assert progress.completed_at == at(30)
+    assert [r.lesson_complete for r in results if r.credited_seconds] == [True]
+    assert not any(r.course_complete for r in results)  # the second lesson is not done
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_first_beats_on_a_new_lesson_credit_the_time_once(
+    migration_data, catalogue, learner
+):
+    require_postgresql()
+    course, (first, second) = course_with_lessons(catalogue, lessons=2, minutes=5)
+    enrollment = enrolled(learner, course)
+    opened(enrollment, first)
+    progress = opened(enrollment, second)
+    beat(learner, first, 0)
+    # The second lesson's first beats continue the study time of the first lesson.
+    results, errors = run_at_once(lambda: beat(learner, second, 30), threads=8)
+    assert errors == []
+    assert sorted(r.credited_seconds for r in results) == [0] * 7 + [30]
+    progress.refresh_from_db()
+    assert (progress.study_seconds, progress.last_beat_at) == (30, at(30))
 
 
 @pytest.mark.parametrize(
@@ -286,3 +394,33 @@ def test_heartbeat_for_someone_elses_lesson_is_404(client, setup):
 
 def test_anonymous_heartbeat_is_401(client, setup):
     assert post_beat(client, {"lesson": setup["lessons"][0].pk}).status_code == 401
+
+
+def test_heartbeat_reports_the_form_accepts_are_still_accepted(client, learner, setup):
+    """Beats of the page's usual shape skip the form; others are cleaned by it alike."""
+    client.force_login(learner)
+    lesson = setup["lessons"][0]
+    assert post_beat(client, {"lesson": str(lesson.pk), "restart": "true"}).status_code == 200
+    response = post_beat(client, {"lesson": f"{lesson.pk}.0", "restart": 0, "extra": 1})
+    assert response.status_code == 200
+    assert response.json()["credited_seconds"] >= 0
+    restarted = post_beat(client, {"lesson": lesson.pk, "restart": True})
+    assert restarted.json()["credited_seconds"] == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"lesson": True},
+        {"lesson": 0},
+        {"lesson": 1.5},
+        {"lesson": None},
+        {"lesson": [1]},
+        {"lesson": 1, "video_block": "x", "video_start": 0, "video_end": 1},
+    ],
+)
+def test_oddly_typed_heartbeats_get_400(client, learner, setup, payload):
+    client.force_login(learner)
+    response = post_beat(client, payload)
+    assert response.status_code == 400
+    assert response.json() == {"error": str(HeartbeatRejected.MALFORMED)}
