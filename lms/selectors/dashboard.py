@@ -14,11 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from accounts.cache_reads import cache_get_many
 from accounts.models import User
-from courses.caching import FRAGMENT_TIMEOUT, cache_get_many, fragment_key, page_generation
+from courses.caching import FRAGMENT_TIMEOUT, fragment_key, page_generation
 from courses.models import CoursePage, LessonPage
 from lms.models import Enrollment, EnrollmentStatus, LessonProgress
 from lms.rules import LessonRule
+from lms.selectors.lesson_rules import lesson_rule
 
 
 @dataclass(frozen=True)
@@ -308,11 +310,15 @@ class LessonState:
         return self.progress is not None
 
 
-def lesson_state_for(*, learner: User, lesson: LessonPage) -> LessonState:
-    """One query when the learner has opened the lesson before, two on a first visit."""
+def lesson_state_for(*, learner: User, lesson: LessonPage, preview: bool = False) -> LessonState:
+    """One query when the learner has opened the lesson before, two on a first visit.
+
+    The required time is the published lesson's rule, as the heartbeat credits it
+    (kept per process until the next publish); a preview shows the draft's."""
     if not learner.is_authenticated:
         return LessonState(progress=None)
-    minutes = math.ceil(LessonRule.for_lesson(lesson).required_seconds / 60)
+    rule = LessonRule.for_lesson(lesson) if preview else lesson_rule(lesson_id=lesson.pk)
+    minutes = math.ceil(rule.required_seconds / 60)
     progress = (
         LessonProgress.objects.filter(
             enrollment__learner=learner,

@@ -27,7 +27,10 @@ def course_learning(context, course, lessons):
 
 @register.simple_tag(takes_context=True)
 def lesson_learning(context, lesson):
-    return lesson_state_for(learner=context["request"].user, lesson=lesson)
+    request = context["request"]
+    return lesson_state_for(
+        learner=request.user, lesson=lesson, preview=getattr(request, "is_preview", False)
+    )
 
 
 @register.filter
