@@ -15,6 +15,9 @@ middleware adds two things to django-csp's:
   built-in PDF viewer runs in a synthetic page that inherits the PDF's policy and
   stays blank under `default-src 'self'` (crbug.com/271452). A PDF runs no script of
   ours; X-Frame-Options and nosniff still apply.
+* JSON responses (the heartbeat, the API, the public keys) are never rendered: they
+  get a fixed policy that allows nothing, without building the site's policy for each
+  one (the heartbeat is the most frequent request there is).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ ADMIN_PREFIXES = ("/admin/",)
 ADMIN_REPLACE = {"script-src": [SELF, UNSAFE_INLINE], "frame-ancestors": [SELF]}
 ADMIN_UPDATE = {"img-src": ["blob:"]}
 NO_POLICY_CONTENT_TYPES = ("application/pdf",)
+DATA_CONTENT_TYPES = ("application/json",)
+DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 # Powerful browser features the site never uses, denied to it and to anything it frames.
 DEFAULT_PERMISSIONS_POLICY = {
@@ -50,6 +55,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     ) -> HttpResponseBase:
         content_type = response.get("Content-Type", "")
         if content_type.startswith(NO_POLICY_CONTENT_TYPES):
+            return response
+        if content_type.startswith(DATA_CONTENT_TYPES):
+            response.headers.setdefault("Content-Security-Policy", DATA_POLICY)
             return response
         if getattr(request, "is_dummy", False):
             # Wagtail renders a preview by sending a made-up request for the page's

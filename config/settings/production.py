@@ -101,7 +101,7 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
-# Sessions: SESSION_ENGINE "cached_db" (base): read from this cache, kept in the database.
+# Sessions (accounts.sessions, Django's cached_db): read from this cache, kept in the database.
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)

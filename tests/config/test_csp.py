@@ -178,6 +178,12 @@ def test_pdfs_get_no_policy_for_the_browsers_viewer():
     assert CSP not in response
 
 
+def test_json_gets_a_fixed_policy_that_allows_nothing(client, home):
+    response = client.get("/verify/keys.json")
+    assert response["Content-Type"].startswith("application/json")
+    assert response[CSP] == "default-src 'none'; frame-ancestors 'none'"
+
+
 def test_permissions_policy_header_format():
     assert permissions_policy_header({"camera": [], "fullscreen": ["self"]}) == (
         "camera=(), fullscreen=(self)"
