@@ -319,13 +319,15 @@ def lesson_state_for(*, learner: User, lesson: LessonPage, preview: bool = False
         return LessonState(progress=None)
     rule = LessonRule.for_lesson(lesson) if preview else lesson_rule(lesson_id=lesson.pk)
     minutes = math.ceil(rule.required_seconds / 60)
+    # Only what the page shows (time, completion, checkpoint answers): the row is
+    # read on every view of every lesson.
     progress = (
         LessonProgress.objects.filter(
-            enrollment__learner=learner,
+            enrollment__learner_id=learner.pk,
             enrollment__status=EnrollmentStatus.ACTIVE,
-            lesson=lesson,
+            lesson_id=lesson.pk,
         )
-        .select_related("enrollment")
+        .only("study_seconds", "completed_at", "checkpoints")
         .first()
     )
     if progress is not None:

@@ -150,3 +150,18 @@ def test_anonymous_and_object_permissions_are_never_granted():
     from django.contrib.auth.models import AnonymousUser
 
     assert backend.get_all_permissions(AnonymousUser()) == set()
+
+
+def test_the_session_user_is_read_as_modelbackend_reads_it(django_assert_num_queries):
+    from django.contrib.auth.backends import ModelBackend
+
+    user = UserFactory()
+    backend = permission_cache.CachedPermissionsBackend()
+    with django_assert_num_queries(1):
+        found = backend.get_user(str(user.pk))  # the session holds the id as text
+    assert found == ModelBackend().get_user(str(user.pk)) == user
+    assert found.email == user.email and found.institution_id == user.institution_id
+    assert backend.get_user(str(user.pk + 1000)) is None
+    assert backend.get_user("not a number") is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert backend.get_user(str(user.pk)) is None
