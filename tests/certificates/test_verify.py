@@ -473,3 +473,13 @@ def test_the_cache_can_be_turned_off(client, settings, certificate, django_asser
 def verify_cache_keys() -> list[str]:
     """The keys this cache holds (the memory cache of the tests)."""
     return [key for key in cache._cache if "certificates:verification:" in key]
+
+
+def test_a_deleted_certificate_is_no_longer_shown_from_the_cache(client, certificate):
+    url = _url(certificate)
+    assert VALID in client.get(url).content.decode()
+    assert VALID in client.get(url).content.decode()  # served as kept
+    certificate.delete()  # its learner's account was deleted, say
+    page = client.get(url).content.decode()
+    assert VALID not in page
+    assert certificate.learner_name not in page
