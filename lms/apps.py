@@ -8,11 +8,14 @@ class LmsConfig(AppConfig):
 
     def ready(self):
         from django.conf import settings
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
-        from lms.models import CreditEntry
+        from accounts.models import Institution
+        from lms.models import CreditEntry, RequirementRule, RequirementRuleSet
         from lms.receivers import (
             award_credits_on_completion,
+            forget_compliance_of_ledger_change,
+            forget_compliance_of_rule_change,
             refresh_summary_on_credit_entry,
             refresh_summary_on_profile_change,
         )
@@ -28,3 +31,19 @@ class LmsConfig(AppConfig):
             sender=settings.AUTH_USER_MODEL,
             dispatch_uid="lms.summary_profile",
         )
+        # The learner's cached standing (lms.selectors.compliance_cache) follows the
+        # ledger, and the rule sets with what their scopes read. Institution moves
+        # (treebeard, raw SQL) happen only in accounts.services.institution_update,
+        # after a save of the same node in the same transaction.
+        for signal, name in ((post_save, "save"), (post_delete, "delete")):
+            signal.connect(
+                forget_compliance_of_ledger_change,
+                sender=CreditEntry,
+                dispatch_uid=f"lms.compliance_cache.entry.{name}",
+            )
+            for model in (RequirementRuleSet, RequirementRule, Institution):
+                signal.connect(
+                    forget_compliance_of_rule_change,
+                    sender=model,
+                    dispatch_uid=f"lms.compliance_cache.{model._meta.label}.{name}",
+                )

@@ -2,6 +2,10 @@
 
 from django.utils import timezone
 
+from lms.selectors.compliance_cache import (
+    compliance_ledger_stamp_bump,
+    compliance_rules_generation_bump,
+)
 from lms.services.credits import credit_award_for_completion
 from lms.services.summaries import compliance_summary_refresh_on_commit
 
@@ -30,3 +34,15 @@ def refresh_summary_on_profile_change(sender, *, instance, created: bool, **kwar
     if kwargs.get("raw") or (update_fields is not None and not PROFILE_FIELDS & set(update_fields)):
         return
     compliance_summary_refresh_on_commit(learner_id=instance.pk, years={timezone.localdate().year})
+
+
+def forget_compliance_of_ledger_change(sender, *, instance, **kwargs) -> None:
+    """A credit entry added (or, behind the ledger's back, removed): the learner's
+    cached standing is out of date. Fixture loads (raw) change the ledger too."""
+    compliance_ledger_stamp_bump(learner_id=instance.learner_id)
+
+
+def forget_compliance_of_rule_change(sender, **kwargs) -> None:
+    """A rule set, a rule or an institution (its kind, its place in the tree) saved or
+    deleted: any learner's cached standing may be out of date."""
+    compliance_rules_generation_bump()

@@ -18,9 +18,9 @@ from lms.models import Enrollment, LessonProgress
 from lms.selectors import (
     assignment_learners,
     institutions_assignable_by,
-    learner_compliance,
     learner_dashboard,
 )
+from lms.selectors.compliance_cache import learner_compliance_cached
 from lms.services import (
     VideoReport,
     checkpoint_answer,
@@ -57,7 +57,9 @@ def _messages_of(error: ValidationError) -> str:
 @require_GET
 def dashboard(request):
     context = learner_dashboard(learner=request.user, request=request)
-    context["compliance"] = learner_compliance(learner=request.user, year=timezone.localdate().year)
+    context["compliance"] = learner_compliance_cached(
+        learner=request.user, year=timezone.localdate().year
+    )
     return render(request, "lms/dashboard.html", context)
 
 

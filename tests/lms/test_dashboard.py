@@ -34,13 +34,14 @@ def _enrol_in(catalogue, learner, count, category):
 
 # The user (permission sets, the site and its two settings come from the cache), the
 # enrolments with their completions and progress rows (one query; the
-# courses' titles, links and lessons are kept until the next publish); then the
-# year's credits: the learner's institution, the rule sets in effect with their
-# rules, and the ledger sums; and the learner's latest certificates (one query, from
-# the certificates app's template tag; tests/certificates/test_downloads.py shows it
-# does not grow with certificates). Fixed, whatever the number of enrolments, credit
-# entries or certificates.
-DASHBOARD_QUERIES = 7
+# courses' titles, links and lessons are kept until the next publish); and the
+# learner's latest certificates (one query, from the certificates app's template tag;
+# tests/certificates/test_downloads.py shows it does not grow with certificates). The
+# year's credits come from the cache until the ledger, the rules or the profile change;
+# computing them costs four more (the learner's institution, the rule sets in effect
+# with their rules, and the ledger sums: tests/lms/test_compliance_cache.py). Fixed,
+# whatever the number of enrolments, credit entries or certificates.
+DASHBOARD_QUERIES = 3
 
 
 def test_dashboard_query_count_does_not_grow_with_enrolments(
