@@ -13,10 +13,10 @@ pytestmark = pytest.mark.django_db
 # settings, the course, the neighbouring lessons and the rendered body come from the
 # cache.
 LESSON_PAGE_QUERIES = 2
-# The user; the learner's enrolment and its progress rows (lms's course_learning tag,
-# given the lessons the page has). The permissions, CME record, faculty, category and
-# lesson list come from the cache.
-COURSE_PAGE_QUERIES = 3
+# The user; the learner's enrolment with its progress rows, in one query (lms's
+# course_learning tag, given the lessons the page has). The permissions, CME record,
+# faculty, category and lesson list come from the cache.
+COURSE_PAGE_QUERIES = 2
 
 
 def test_a_learners_lesson_page(client, catalogue, learner, django_assert_num_queries):

@@ -26,6 +26,7 @@ def test_progress_counts_live_lessons_only(catalogue, learner):
     learning = course_learning_for(learner=learner, course=course, lessons=live)
 
     assert learning.enrollment == enrollment
+    assert (learning.enrollment.status, learning.enrollment.due_date) == ("active", None)
     assert (learning.lessons_done, learning.lessons_total) == (1, 3)
     assert learning.study_seconds == 900  # time studied still counts
     assert learning.next_lesson == lessons[1]
@@ -39,6 +40,8 @@ def test_nothing_for_visitors_and_other_learners(catalogue, learner, django_asse
     other = UserFactory()
     with django_assert_num_queries(1):
         assert course_learning_for(learner=other, course=course, lessons=lessons) is None
+    with django_assert_num_queries(1):  # enrolled: the enrolment with its progress rows
+        assert course_learning_for(learner=learner, course=course, lessons=lessons) is not None
     from django.contrib.auth.models import AnonymousUser
 
     with django_assert_num_queries(0):
