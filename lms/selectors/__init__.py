@@ -7,8 +7,6 @@ from lms.selectors.compliance import (
     requirement_rule_set_for,
 )
 from lms.selectors.dashboard import (
-    course_progress_for,
-    enrollment_for,
     learner_dashboard,
     lesson_state_for,
 )
@@ -57,9 +55,7 @@ __all__ = [
     "claims_for_bulk_approval",
     "claims_visible_to",
     "course_lesson_ids",
-    "course_progress_for",
     "eligible_approvers",
-    "enrollment_for",
     "evidence_for_viewer",
     "exam_attempt_is_due",
     "exam_attempt_of_learner",

@@ -71,36 +71,6 @@ def _live_lessons_by_course(courses: list[CoursePage]) -> dict[str, list[LessonP
     return by_parent
 
 
-def course_progress_for(*, enrollments: list[Enrollment]) -> list[CourseProgress]:
-    """Progress of each enrolment: two queries whatever the number of enrolments."""
-    lessons = _live_lessons_by_course([e.course for e in enrollments])
-    rows = LessonProgress.objects.filter(enrollment__in=enrollments).values_list(
-        "enrollment_id", "lesson_id", "study_seconds", "completed_at"
-    )
-    seconds: dict[int, int] = {}
-    done: dict[int, set[int]] = {}
-    for enrollment_id, lesson_id, study, completed_at in rows:
-        seconds[enrollment_id] = seconds.get(enrollment_id, 0) + study
-        if completed_at:
-            done.setdefault(enrollment_id, set()).add(lesson_id)
-    result = []
-    for enrollment in enrollments:
-        course_lessons = lessons.get(enrollment.course.path, [])
-        finished = done.get(enrollment.pk, set())
-        live_done = [lesson for lesson in course_lessons if lesson.pk in finished]
-        result.append(
-            CourseProgress(
-                enrollment=enrollment,
-                lessons_total=len(course_lessons),
-                lessons_done=len(live_done),
-                study_seconds=seconds.get(enrollment.pk, 0),
-                next_lesson=next((x for x in course_lessons if x.pk not in finished), None),
-                done_lesson_ids=frozenset(finished),
-            )
-        )
-    return result
-
-
 # Named tuples: fifty of them come from the cache on every view, and a tuple pickles
 # smaller and loads faster than a dataclass.
 class LessonLink(NamedTuple):
@@ -289,12 +259,6 @@ def learner_dashboard(*, learner: User, request: HttpRequest) -> dict[str, list[
         elif status == EnrollmentStatus.COMPLETED:
             completed.append(entry)
     return {"in_progress": in_progress, "completed": completed}
-
-
-def enrollment_for(*, learner: User, course: CoursePage) -> Enrollment | None:
-    if not learner.is_authenticated:
-        return None
-    return Enrollment.objects.filter(learner=learner, course=course).first()
 
 
 @dataclass(frozen=True)
