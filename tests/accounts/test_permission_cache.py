@@ -160,7 +160,8 @@ def test_the_session_user_is_read_as_modelbackend_reads_it(django_assert_num_que
     with django_assert_num_queries(1):
         found = backend.get_user(str(user.pk))  # the session holds the id as text
     assert found == ModelBackend().get_user(str(user.pk)) == user
-    assert found.email == user.email and found.institution_id == user.institution_id
+    assert found.email == user.email
+    assert found.institution_id == user.institution_id
     assert backend.get_user(str(user.pk + 1000)) is None
     assert backend.get_user("not a number") is None
     User.objects.filter(pk=user.pk).update(is_active=False)

@@ -1,7 +1,6 @@
 """The fixed-window lookup limit (certificates.ratelimit), shared by public verification
 and the HR check page: the count, the window, and one round trip on Redis."""
 
-import socket
 import uuid
 
 import pytest
@@ -9,16 +8,9 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.test import override_settings
 
 from certificates import ratelimit
+from tests.services import needs_redis
 
 WINDOW = 600
-
-
-def _redis_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), 1).close()
-    except OSError:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -55,7 +47,7 @@ def test_a_counter_that_expired_between_add_and_incr_counts_one(now, monkeypatch
     assert cache.get(f"t:gone:{int(now['t']) // WINDOW}") == 1
 
 
-@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+@needs_redis
 def test_on_redis_a_hit_is_one_command_and_the_counter_expires_with_its_window(now, monkeypatch):
     prefix = f"test-ratelimit-{uuid.uuid4().hex}"
     redis_cache = {

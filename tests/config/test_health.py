@@ -1,22 +1,14 @@
 """/healthz: the database, the cache and the broker, for load balancers."""
 
 import json
-import socket
 
 import pytest
 
 from config import health
+from tests.services import needs_redis
 
 pytestmark = pytest.mark.django_db
 URL = "/healthz"
-
-
-def _redis_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), 1).close()
-    except OSError:
-        return False
-    return True
 
 
 def test_healthy_answers_200_with_every_check(client, django_assert_num_queries):
@@ -71,7 +63,7 @@ def test_the_broker_check_fails_fast_on_a_closed_port():
         health.check_broker("redis://127.0.0.1:1/0")
 
 
-@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+@needs_redis
 def test_the_broker_check_passes_against_a_real_redis():
     assert health.check_broker("redis://127.0.0.1:6379/15") == "ok"
 

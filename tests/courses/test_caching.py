@@ -1,6 +1,5 @@
 """courses/caching.py: the publish generation and the cache reads every page view makes."""
 
-import socket
 import uuid
 
 import pytest
@@ -9,14 +8,7 @@ from django.test import override_settings
 
 from accounts.cache_reads import cache_get_many
 from courses.caching import page_generation, page_generation_bump
-
-
-def _redis_answers() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), 1).close()
-    except OSError:
-        return False
-    return True
+from tests.services import needs_redis
 
 
 @pytest.mark.django_db
@@ -42,7 +34,7 @@ def test_get_many_on_the_memory_cache():
     assert cache_get_many(["a", "b", "missing"]) == {"a": 1, "b": {"x": [2]}}
 
 
-@pytest.mark.skipif(not _redis_answers(), reason="Redis does not answer on 127.0.0.1:6379")
+@needs_redis
 def test_get_many_on_redis_reads_what_django_wrote():
     prefix = f"test-{uuid.uuid4().hex}"
     redis_cache = {

@@ -23,10 +23,10 @@ from tests.integration.harness import (
     CeleryWorker,
     Service,
     WebServer,
-    answers,
     new_queue,
     process_env,
 )
+from tests.services import answers
 
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 # A database of the shared Redis apart from the application's; the tests delete only

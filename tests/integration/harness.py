@@ -27,6 +27,8 @@ from uuid import uuid4
 
 import requests
 
+from tests.services import answers
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 SETTINGS_MODULE = "tests.integration.settings"
 # Celery's own name for the task, to find it in a worker's log.
@@ -39,14 +41,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def wait_for(condition: Callable[[], T], *, seconds: float, what: str, interval=0.2) -> T:
