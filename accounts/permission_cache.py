@@ -23,17 +23,15 @@ What keeps them right:
 """
 
 import logging
-from uuid import uuid4
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from accounts.cache_reads import cache_get_many
 from accounts.models import User
+from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace
 
 logger = logging.getLogger(__name__)
 
@@ -49,16 +47,9 @@ def _entry_key(user: User) -> str:
 
 
 def permissions_generation_bump() -> None:
-    """Invalidate every cached permission set: now, and again once the write commits."""
-
-    def bump() -> None:
-        try:
-            cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
-        except Exception:  # the cache is down: entries expire within minutes anyway
-            logger.exception("Could not invalidate the cached permission sets.")
-
-    bump()
-    transaction.on_commit(bump, robust=True)
+    """Invalidate every cached permission set: now, and again once the write commits.
+    A cache error is only logged: entries expire within minutes anyway."""
+    stamp_replace(GENERATION_KEY, strict=False)
 
 
 class CachedPermissionsBackend(ModelBackend):
@@ -87,32 +78,24 @@ class CachedPermissionsBackend(ModelBackend):
         key = _entry_key(user_obj)
         try:
             found = cache_get_many([GENERATION_KEY, key])
+            # Taken before the database is read: a change meanwhile replaces it.
+            generation = stamp_current(GENERATION_KEY, found.get(GENERATION_KEY))
         except Exception:  # the cache is down: answer from the database, as Django does
             logger.warning("Permission cache unavailable; reading the database.", exc_info=True)
-            found = None
-        if found is not None:
-            generation = found.get(GENERATION_KEY)
+            generation = None
+        if generation is not None:
             entry = found.get(key)
-            if generation and entry and entry.get("generation") == generation:
+            if entry and entry.get("generation") == generation:
                 return {kind: set(entry[kind]) for kind in _KINDS}
         database = super()._get_permissions
         sets = {kind: database(user_obj, None, kind) for kind in _KINDS}
-        if found is not None:
-            self._store(key=key, generation=found.get(GENERATION_KEY), sets=sets)
-        return sets
-
-    @staticmethod
-    def _store(*, key: str, generation: str | None, sets: dict[str, set[str]]) -> None:
-        try:
-            if generation is None:  # first use, or evicted: whoever adds first wins
-                cache.add(GENERATION_KEY, uuid4().hex, timeout=None)
-                generation = cache.get(GENERATION_KEY)
-                if generation is None:
-                    return
+        if generation is not None:
             entry = {"generation": generation, **{kind: sorted(sets[kind]) for kind in _KINDS}}
-            cache.set(key, entry, timeout=PERMISSION_CACHE_SECONDS)
-        except Exception:
-            logger.warning("Could not cache a permission set.", exc_info=True)
+            try:
+                cache.set(key, entry, timeout=PERMISSION_CACHE_SECONDS)
+            except Exception:
+                logger.warning("Could not cache a permission set.", exc_info=True)
+        return sets
 
 
 def _membership_or_grant_changed(sender, action, **kwargs):

@@ -1,4 +1,4 @@
-"""Django's cached_db sessions, read through `accounts.cache_reads`.
+"""Django's cached_db sessions, read through `accounts.shared_cache`.
 
 Every signed-in request reads its session from the cache first; Django's Redis
 backend builds a new client for each read, which costs more than the read itself
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.sessions.backends import cached_db
 from django.core.cache import DEFAULT_CACHE_ALIAS
 
-from accounts.cache_reads import cache_get_many
+from accounts.shared_cache import cache_get_many
 
 
 class SessionStore(cached_db.SessionStore):

@@ -31,15 +31,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
-from accounts.cache_reads import cache_get_many
+from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace
 from certificates.models import Certificate
 from certificates.selectors import certificate_by_code, is_well_formed_code
 from certificates.signing import certificate_verify, public_keys
@@ -156,16 +154,6 @@ def verification_lookup(*, request, code: str, language: str) -> VerificationLoo
     return lookup
 
 
-def _stamp_taken(code: str) -> str:
-    """The code's stamp, made now if there is none (first come, first kept)."""
-    key, token = _stamp_key(code), uuid4().hex
-    if cache.add(key, token, timeout=_PROBE_SECONDS):
-        return token
-    # Whatever is there now; if it vanished meanwhile, a token nobody else has (what
-    # is stored under it is never served).
-    return cache.get(key) or token
-
-
 def verification_for(lookup: VerificationLookup) -> Verification:
     """The certificate of the looked-up code and its signature check: from the cache,
     else from the database (and then kept, for a certificate)."""
@@ -181,7 +169,7 @@ def verification_for(lookup: VerificationLookup) -> Verification:
             return lookup.verification
     if lookup.stamp is None:
         # Before the row is read: a change that commits after the read replaces it.
-        lookup.stamp = _stamp_taken(lookup.code)
+        lookup.stamp = stamp_current(_stamp_key(lookup.code), timeout=_PROBE_SECONDS)
     verification = _verification_read(lookup.code)
     if verification.certificate is not None:
         cache.touch(_stamp_key(lookup.code), _stamp_timeout())
@@ -229,11 +217,6 @@ def page_response(request, *, placeholder: bytes, body: bytes) -> HttpResponse:
 
 def verification_stamp_bump(*, code: str) -> None:
     """Invalidate everything kept for the certificate with this code: now, and again
-    once the write commits (a view between the two may have read the old row)."""
-    key = _stamp_key(code)
-
-    def bump() -> None:
-        cache.set(key, uuid4().hex, timeout=_stamp_timeout())
-
-    bump()
-    transaction.on_commit(bump)
+    once the write commits (a view between the two may have read the old row). A
+    cache error now fails the change: a revocation must not leave "valid" behind."""
+    stamp_replace(_stamp_key(code), timeout=_stamp_timeout())

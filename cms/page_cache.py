@@ -54,7 +54,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.url_routing import RouteResult
 
-from accounts.cache_reads import cache_get_many
+from accounts.shared_cache import cache_get_many
 from cms.models import HomePage, StandardPage
 from courses.caching import (
     GENERATION_KEY,

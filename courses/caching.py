@@ -18,14 +18,12 @@ import hashlib
 import os
 import time
 from functools import lru_cache
-from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from wagtail.models import PageViewRestriction
 
-from accounts.cache_reads import cache_get_many
+from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace
 
 GENERATION_KEY = "snowland:pages:generation"
 # Attribute under which a request remembers the generation it read (one read each).
@@ -65,10 +63,7 @@ def page_generation(request=None) -> str:
     """The current publish generation (read once per request when given one)."""
     if request is not None and hasattr(request, REQUEST_ATTRIBUTE):
         return getattr(request, REQUEST_ATTRIBUTE)
-    token = cache.get(GENERATION_KEY)
-    if token is None:  # first use, or evicted: whoever adds first wins
-        cache.add(GENERATION_KEY, uuid4().hex, timeout=None)
-        token = cache.get(GENERATION_KEY) or ""
+    token = stamp_current(GENERATION_KEY, cache.get(GENERATION_KEY))
     if request is not None:
         setattr(request, REQUEST_ATTRIBUTE, token)
     return token
@@ -85,8 +80,7 @@ def remember_generation(request, token: str | None) -> str:
 def page_generation_bump() -> None:
     """Invalidate every cached page and fragment: now, and again once the write
     commits (a page rendered between the two from uncommitted data is not kept)."""
-    cache.set(GENERATION_KEY, uuid4().hex, timeout=None)
-    transaction.on_commit(lambda: cache.set(GENERATION_KEY, uuid4().hex, timeout=None))
+    stamp_replace(GENERATION_KEY)
 
 
 def code_version() -> str:

@@ -32,15 +32,13 @@ looking at their own standing goes through here.
 import datetime
 import hashlib
 import logging
-from uuid import uuid4
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone, translation
 
-from accounts.cache_reads import cache_get_many
 from accounts.models import User
+from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace
 from courses.caching import code_version
 from lms.compliance import ComplianceReport
 from lms.selectors.compliance import learner_compliance
@@ -78,35 +76,14 @@ def _entry_key(*, learner: User, year: int, today: datetime.date) -> str:
     return _ENTRY_KEY.format(learner_id=learner.pk, digest=digest)
 
 
-def _replace(key: str, timeout: int | None) -> None:
-    try:
-        cache.set(key, uuid4().hex, timeout=timeout)
-    except Exception:  # the cache is down: its entries expire within the hour anyway
-        logger.exception("Could not invalidate cached compliance reports (%s).", key)
-
-
-def _replace_now_and_on_commit(key: str, timeout: int | None) -> None:
-    _replace(key, timeout)
-    transaction.on_commit(lambda: _replace(key, timeout), robust=True)
-
-
 def compliance_rules_generation_bump() -> None:
     """Invalidate every cached report: a rule set, a rule or an institution changed."""
-    _replace_now_and_on_commit(RULES_GENERATION_KEY, None)
+    stamp_replace(RULES_GENERATION_KEY, strict=False)
 
 
 def compliance_ledger_stamp_bump(*, learner_id: int) -> None:
     """Invalidate one learner's cached reports: their ledger changed."""
-    _replace_now_and_on_commit(_ledger_stamp_key(learner_id), LEDGER_STAMP_SECONDS)
-
-
-def _current_or_new(key: str, token: str | None, timeout: int | None) -> str | None:
-    if token is not None:
-        return token
-    fresh = uuid4().hex
-    if cache.add(key, fresh, timeout=timeout):  # whoever adds first wins
-        return fresh
-    return cache.get(key)
+    stamp_replace(_ledger_stamp_key(learner_id), timeout=LEDGER_STAMP_SECONDS, strict=False)
 
 
 def learner_compliance_cached(
@@ -128,8 +105,8 @@ def learner_compliance_cached(
     try:
         # The stamps are settled before the data are read: a write committing after
         # this point replaces them, so the entry stored below is never served.
-        rules = _current_or_new(RULES_GENERATION_KEY, rules, None)
-        ledger = _current_or_new(stamp_key, ledger, LEDGER_STAMP_SECONDS)
+        rules = stamp_current(RULES_GENERATION_KEY, rules)
+        ledger = stamp_current(stamp_key, ledger, timeout=LEDGER_STAMP_SECONDS)
     except Exception:
         logger.warning("Compliance cache unavailable; reading the database.", exc_info=True)
         rules = ledger = None

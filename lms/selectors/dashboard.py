@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from accounts.cache_reads import cache_get_many
 from accounts.models import User
+from accounts.shared_cache import cache_get_many
 from courses.caching import FRAGMENT_TIMEOUT, fragment_key, page_generation
 from courses.models import CoursePage, LessonPage
 from lms.models import Enrollment, EnrollmentStatus, LessonProgress

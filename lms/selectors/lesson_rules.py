@@ -13,7 +13,7 @@ from contextlib import suppress
 
 from django.conf import settings
 
-from accounts.cache_reads import cache_get_many
+from accounts.shared_cache import cache_get_many
 from courses.caching import GENERATION_KEY, page_generation
 from courses.models import LessonPage
 from lms.rules import LessonRule

@@ -1,4 +1,4 @@
-"""Sessions: Django's cached_db store, read through accounts.cache_reads."""
+"""Sessions: Django's cached_db store, read through accounts.shared_cache."""
 
 import pytest
 from django.contrib.sessions.models import Session

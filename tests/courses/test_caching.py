@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache, caches
 from django.test import override_settings
 
-from accounts.cache_reads import cache_get_many
+from accounts.shared_cache import cache_get_many
 from courses.caching import page_generation, page_generation_bump
 from tests.services import needs_redis
 
