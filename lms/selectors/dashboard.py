@@ -21,6 +21,7 @@ from courses.models import CoursePage, LessonPage
 from lms.models import Enrollment, EnrollmentStatus, LessonProgress
 from lms.rules import LessonRule
 from lms.selectors.lesson_rules import lesson_rule
+from lms.selectors.lessons import lesson_progress_row
 
 
 @dataclass(frozen=True)
@@ -283,18 +284,18 @@ def lesson_state_for(*, learner: User, lesson: LessonPage, preview: bool = False
         return LessonState(progress=None)
     rule = LessonRule.for_lesson(lesson) if preview else lesson_rule(lesson_id=lesson.pk)
     minutes = math.ceil(rule.required_seconds / 60)
-    # Only what the page shows (time, completion, checkpoint answers): the row is
-    # read on every view of every lesson.
-    progress = (
-        LessonProgress.objects.filter(
-            enrollment__learner_id=learner.pk,
-            enrollment__status=EnrollmentStatus.ACTIVE,
-            lesson_id=lesson.pk,
+    row = lesson_progress_row(learner_id=learner.pk, lesson_id=lesson.pk)
+    if row is not None:
+        progress = LessonProgress(
+            pk=row.pk,
+            enrollment_id=row.enrollment_id,
+            lesson=lesson,
+            study_seconds=row.study_seconds,
+            last_beat_at=row.last_beat_at,
+            completed_at=row.completed_at,
+            video_segments=row.video_segments,
+            checkpoints=row.checkpoints,
         )
-        .only("study_seconds", "completed_at", "checkpoints")
-        .first()
-    )
-    if progress is not None:
         return LessonState(progress=progress, required_minutes=minutes)
     enrollment = (
         Enrollment.objects.filter(learner=learner, course__path=lesson.path[: -lesson.steplen])

@@ -19,6 +19,7 @@ from lms.rules import (
     merge_segments,
 )
 from lms.selectors.lesson_rules import lesson_rule
+from lms.selectors.lessons import LessonProgressRow, lesson_progress_row
 from lms.services.completion import enrollment_complete
 
 
@@ -40,49 +41,6 @@ class HeartbeatResult:
     course_complete: bool
 
 
-@dataclass(frozen=True)
-class _Beat:
-    """What a heartbeat reads of the learner's progress row for the lesson."""
-
-    pk: int
-    enrollment_id: int
-    study_seconds: int
-    last_beat_at: datetime | None
-    completed_at: datetime | None
-    video_segments: dict
-    checkpoints: dict
-    learner_last_beat: datetime | None  # the latest accepted beat on any of their lessons
-
-
-# Hand-written: the ORM spent longer building these statements than the database spent
-# running them (the heartbeat is the platform's most frequent request). The read makes
-# one pass over the learner's progress rows (their enrolments by learner, then the rows
-# by enrolment, both indexed) for the lesson's row and the latest beat on any lesson. One
-# row at most but for a lesson moved to another course: the lowest id then, as before.
-_BEAT_READ = """
-SELECT id, enrollment_id, study_seconds, last_beat_at, completed_at,
-       video_segments, checkpoints, learner_last_beat
-FROM (SELECT p.id, p.enrollment_id, p.study_seconds, p.last_beat_at, p.completed_at,
-             p.video_segments, p.checkpoints, p.lesson_id, e.status,
-             MAX(p.last_beat_at) OVER () AS learner_last_beat
-      FROM lms_lessonprogress p
-      INNER JOIN lms_enrollment e ON e.id = p.enrollment_id
-      WHERE e.learner_id = %s) mine
-WHERE lesson_id = %s AND status = %s
-ORDER BY id LIMIT 1
-"""
-# The columns _BEAT_READ returns, for the conversions the ORM would apply to them
-# (SQLite returns dates as text; both return JSON as text).
-_BEAT_COLUMNS = (
-    "id",
-    "enrollment",
-    "study_seconds",
-    "last_beat_at",
-    "completed_at",
-    "video_segments",
-    "checkpoints",
-    "last_beat_at",
-)
 # Conditional on the row's last beat being still the one read. A video report's merged
 # segments replace the stored ones (NULL: no report); a lesson completes once.
 _BEAT_WRITE = """
@@ -97,42 +55,10 @@ SET study_seconds = study_seconds + %s, last_beat_at = %s,
     video_segments = COALESCE(%s, video_segments), completed_at = COALESCE(completed_at, %s)
 WHERE id = %s AND last_beat_at IS NULL
 """
-# Per database vendor: each column's converters, built once.
-_converters: dict[str, list] = {}
-
-
-def _beat_converters(connection) -> list:
-    found = _converters.get(connection.vendor)
-    if found is None:
-        found = []
-        for index, name in enumerate(_BEAT_COLUMNS):
-            col = LessonProgress._meta.get_field(name).get_col("p")
-            steps = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if steps:
-                found.append((index, steps, col))
-        _converters[connection.vendor] = found
-    return found
-
-
-def _beat_read(*, learner: User, lesson_id: int) -> _Beat:
-    """The progress row of the learner's active enrolment for the lesson, with their
-    latest accepted beat on any lesson: one query."""
-    # The primary, as the write: a read replica's copy may lag behind the last beat.
-    connection = connections[router.db_for_write(LessonProgress)]
-    with connection.cursor() as cursor:
-        cursor.execute(_BEAT_READ, [learner.pk, lesson_id, EnrollmentStatus.ACTIVE.value])
-        row = cursor.fetchone()
-    if row is None:
-        raise LessonProgress.DoesNotExist("No active enrolment for this lesson.")
-    values = list(row)
-    for index, steps, col in _beat_converters(connection):
-        for step in steps:
-            values[index] = step(values[index], col, connection)
-    return _Beat(*values)
 
 
 def _beat_write(
-    *, beat: _Beat, credited: int, now: datetime, videos: dict | None, complete: bool
+    *, beat: LessonProgressRow, credited: int, now: datetime, videos: dict | None, complete: bool
 ) -> bool:
     """Whether this beat was accepted: False when another beat was accepted since the
     read (of two racing beats, only one is credited)."""
@@ -188,7 +114,9 @@ def heartbeat_record(
     any lesson, so that two open tabs cannot both be credited for the same minute.
     """
     now = now or timezone.now()
-    beat = _beat_read(learner=learner, lesson_id=lesson_id)
+    beat = lesson_progress_row(learner_id=learner.pk, lesson_id=lesson_id)
+    if beat is None:
+        raise LessonProgress.DoesNotExist("No active enrolment for this lesson.")
     try:
         rule = lesson_rule(lesson_id=lesson_id)
     except LessonPage.DoesNotExist:  # deleted since the read, with its progress rows
