@@ -48,13 +48,26 @@ def course_shared(*, request, course) -> dict:
 
     def build() -> dict:
         context = {"page": course}
+        lessons = list(
+            course_lessons(course=course).only(
+                "title", "url_path", "path", "depth", "estimated_minutes"
+            )
+        )
         return {
             "category": course.category.name if course.category_id else "",
-            "lessons": list(
-                course_lessons(course=course).only(
-                    "title", "url_path", "path", "depth", "estimated_minutes"
+            "lessons": lessons,
+            # Each lesson's link and length, rendered here once: a learner's view adds
+            # only the done marks.
+            "lesson_links": [
+                (
+                    lesson.pk,
+                    render_to_string(
+                        "courses/includes/lesson_link.html",
+                        {"lesson": lesson, "url": lesson.get_url(request=request)},
+                    ),
                 )
-            ),
+                for lesson in lessons
+            ],
             "record": render_to_string("courses/includes/course_record.html", context),
             "faculty": render_to_string("courses/includes/course_faculty.html", context),
         }
