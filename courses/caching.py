@@ -63,7 +63,7 @@ def page_generation(request=None) -> str:
     """The current publish generation (read once per request when given one)."""
     if request is not None and hasattr(request, REQUEST_ATTRIBUTE):
         return getattr(request, REQUEST_ATTRIBUTE)
-    token = stamp_current(GENERATION_KEY, cache.get(GENERATION_KEY))
+    token = stamp_current(GENERATION_KEY, cache_get_many([GENERATION_KEY]).get(GENERATION_KEY))
     if request is not None:
         setattr(request, REQUEST_ATTRIBUTE, token)
     return token

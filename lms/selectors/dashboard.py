@@ -275,14 +275,20 @@ class LessonState:
         return self.progress is not None
 
 
-def lesson_state_for(*, learner: User, lesson: LessonPage, preview: bool = False) -> LessonState:
+def lesson_state_for(
+    *, learner: User, lesson: LessonPage, preview: bool = False, request=None
+) -> LessonState:
     """One query when the learner has opened the lesson before, two on a first visit.
 
     The required time is the published lesson's rule, as the heartbeat credits it
     (kept per process until the next publish); a preview shows the draft's."""
     if not learner.is_authenticated:
         return LessonState(progress=None)
-    rule = LessonRule.for_lesson(lesson) if preview else lesson_rule(lesson_id=lesson.pk)
+    rule = (
+        LessonRule.for_lesson(lesson)
+        if preview
+        else lesson_rule(lesson_id=lesson.pk, request=request)
+    )
     minutes = math.ceil(rule.required_seconds / 60)
     row = lesson_progress_row(learner_id=learner.pk, lesson_id=lesson.pk)
     if row is not None:

@@ -1,4 +1,4 @@
-"""A lesson's completion rule without loading the lesson: what the heartbeat needs.
+"""A lesson's completion rule without loading the lesson (the heartbeat, the lesson page).
 
 Loading a lesson page costs more than the rest of a heartbeat (the page's row across
 Wagtail's tables, with its stream body), and its rule changes only when the lesson is
@@ -6,15 +6,15 @@ published again. So each process keeps the rule per lesson, stamped with the pub
 generation (courses/caching.py), which every publish, unpublish, move or page save
 replaces, now and again once the write commits, and with the study-time scale it was
 computed under. A stale stamp means the lesson is read again; reading the generation
-is one cache round trip and no query.
+is one cache round trip and no query (none on a page view, where the page cache
+middleware has read it already).
 """
 
 from contextlib import suppress
 
 from django.conf import settings
 
-from accounts.shared_cache import cache_get_many
-from courses.caching import GENERATION_KEY, page_generation
+from courses.caching import page_generation
 from courses.models import LessonPage
 from lms.rules import LessonRule
 
@@ -27,16 +27,11 @@ MAX_CACHED_RULES = 4096
 _rules: dict[int, tuple[str, float, LessonRule]] = {}
 
 
-def _publish_generation() -> str:
-    # courses.caching's cheaper read on Redis; `page_generation` makes one when missing.
-    return cache_get_many([GENERATION_KEY]).get(GENERATION_KEY) or page_generation()
-
-
-def lesson_rule(*, lesson_id: int) -> LessonRule:
+def lesson_rule(*, lesson_id: int, request=None) -> LessonRule:
     """The lesson's rule as of its latest publish (raises LessonPage.DoesNotExist)."""
     # The generation is read before the lesson: a rule read from content that a publish
     # replaces meanwhile is stamped with a generation that publish has already replaced.
-    generation = _publish_generation()
+    generation = page_generation(request)  # read once per request when given one
     scale = settings.SNOWLAND_STUDY_TIME_SCALE
     entry = _rules.get(lesson_id)
     if entry is not None and entry[0] == generation and entry[1] == scale:

@@ -29,7 +29,10 @@ def course_learning(context, course, lessons):
 def lesson_learning(context, lesson):
     request = context["request"]
     return lesson_state_for(
-        learner=request.user, lesson=lesson, preview=getattr(request, "is_preview", False)
+        learner=request.user,
+        lesson=lesson,
+        preview=getattr(request, "is_preview", False),
+        request=request,
     )
 
 
