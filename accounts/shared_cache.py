@@ -63,6 +63,14 @@ def stamp_replace(key: str, *, timeout: int | None = None, strict: bool = True) 
     transaction.on_commit(replace, robust=True)
 
 
+def unstamped(entry, *stamps) -> tuple | None:
+    """What an entry stored as `(*stamps, *values)` holds, if it was stored under
+    exactly these stamps (none of them missing); else None."""
+    if not isinstance(entry, tuple) or None in stamps or entry[: len(stamps)] != stamps:
+        return None
+    return entry[len(stamps) :]
+
+
 def stamp_current(key: str, found: str | None = None, *, timeout: int | None = None) -> str:
     """The stamp under `key` (`found`, when it was just read with other keys), made now
     if there is none: whoever adds first wins. If it vanishes meanwhile, a token

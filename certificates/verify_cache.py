@@ -37,7 +37,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
-from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace
+from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace, unstamped
 from certificates.models import Certificate
 from certificates.selectors import certificate_by_code, is_well_formed_code
 from certificates.signing import certificate_verify, public_keys
@@ -124,13 +124,6 @@ def _page_key(request, language: str) -> str:
     return _versioned_key("page", request.scheme, request.get_host(), request.path, language)
 
 
-def _fresh(entry, *stamps):
-    """An entry's value if it was stored under exactly these stamps, else None."""
-    if not isinstance(entry, tuple) or entry[: len(stamps)] != stamps or None in stamps:
-        return None
-    return entry[len(stamps) :]
-
-
 def verification_lookup(*, request, code: str, language: str) -> VerificationLookup:
     """What the cache holds for this view of `code`, in one round trip: the stamp, and
     the page if this view may be served a shared one, else the verification."""
@@ -144,12 +137,12 @@ def verification_lookup(*, request, code: str, language: str) -> VerificationLoo
         found = cache_get_many([stamp_key, lookup.page_key, GENERATION_KEY])
         lookup.stamp = found.get(stamp_key)
         lookup.generation = remember_generation(request, found.get(GENERATION_KEY))
-        lookup.page = _fresh(found.get(lookup.page_key), lookup.stamp, lookup.generation)
+        lookup.page = unstamped(found.get(lookup.page_key), lookup.stamp, lookup.generation)
     else:
         result_key = _result_key(code)
         found = cache_get_many([stamp_key, result_key])
         lookup.stamp = found.get(stamp_key)
-        value = _fresh(found.get(result_key), lookup.stamp)
+        value = unstamped(found.get(result_key), lookup.stamp)
         lookup.verification = value[0] if value else None
     return lookup
 
@@ -163,7 +156,7 @@ def verification_for(lookup: VerificationLookup) -> Verification:
         return _verification_read(lookup.code)
     result_key = _result_key(lookup.code)
     if lookup.page_key and lookup.stamp is not None:  # no page, but maybe the verification
-        value = _fresh(cache.get(result_key), lookup.stamp)
+        value = unstamped(cache.get(result_key), lookup.stamp)
         if value:
             lookup.verification = value[0]
             return lookup.verification

@@ -54,7 +54,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.url_routing import RouteResult
 
-from accounts.shared_cache import cache_get_many
+from accounts.shared_cache import cache_get_many, unstamped
 from cms.models import HomePage, StandardPage
 from courses.caching import (
     GENERATION_KEY,
@@ -168,7 +168,8 @@ class _Shared:
         return [GENERATION_KEY, self.site_key, *route, *self.setting_keys]
 
     def fresh(self, key: str | None):
-        return _fresh(self.found.get(key), self.generation) if key else None
+        value = unstamped(self.found.get(key), self.generation) if key else None
+        return value[0] if value else None
 
     def hand_to_wagtail(self, request) -> None:
         """Set what Wagtail would otherwise look up, where it caches it on the request."""
@@ -241,8 +242,8 @@ class PageCacheMiddleware:
             # A hit needs the generation and the page, nothing more.
             found = cache_get_many([GENERATION_KEY, page_key])
             generation = remember_generation(request, found.get(GENERATION_KEY))
-            stored = found.get(page_key)
-            if stored is not None and stored[0] == generation:
+            stored = unstamped(found.get(page_key), generation)
+            if stored:
                 return _response_from(stored, head=request.method == "HEAD")
         # One round trip: the generation and what any view of this path can reuse.
         shared = _Shared(request, is_page=is_page)
@@ -261,12 +262,6 @@ class PageCacheMiddleware:
         if page_key:
             response.headers.setdefault("X-Cache", "miss")
         return response
-
-
-def _fresh(entry, generation):
-    if entry is None or entry[0] != generation:
-        return None
-    return entry[1]
 
 
 def _detached(instance):
@@ -299,7 +294,7 @@ def _stored_form(response) -> tuple:
 
 
 def _response_from(stored, *, head: bool) -> HttpResponse:
-    _generation, status, headers, content = stored
+    status, headers, content = stored
     response = HttpResponse(b"" if head else content, status=status)
     for name, value in headers:
         response.headers[name] = value

@@ -38,7 +38,7 @@ from django.core.cache import cache
 from django.utils import timezone, translation
 
 from accounts.models import User
-from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace
+from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace, unstamped
 from courses.caching import code_version
 from lms.compliance import ComplianceReport
 from lms.selectors.compliance import learner_compliance
@@ -100,8 +100,9 @@ def learner_compliance_cached(
         logger.warning("Compliance cache unavailable; reading the database.", exc_info=True)
         return learner_compliance(learner=learner, year=year, today=today)
     rules, ledger, entry = found.get(RULES_GENERATION_KEY), found.get(stamp_key), found.get(key)
-    if rules and ledger and entry and entry[0] == rules and entry[1] == ledger:
-        return entry[2]
+    kept = unstamped(entry, rules, ledger)
+    if kept:
+        return kept[0]
     try:
         # The stamps are settled before the data are read: a write committing after
         # this point replaces them, so the entry stored below is never served.
