@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import User
-from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace
+from accounts.shared_cache import cache_get_many, stamp_current, stamp_replace, unstamped
 
 logger = logging.getLogger(__name__)
 
@@ -83,14 +83,13 @@ class CachedPermissionsBackend(ModelBackend):
         except Exception:  # the cache is down: answer from the database, as Django does
             logger.warning("Permission cache unavailable; reading the database.", exc_info=True)
             generation = None
-        if generation is not None:
-            entry = found.get(key)
-            if entry and entry.get("generation") == generation:
-                return {kind: set(entry[kind]) for kind in _KINDS}
+        kept = unstamped(found.get(key), generation) if generation is not None else None
+        if kept:
+            return {kind: set(permissions) for kind, permissions in zip(_KINDS, kept, strict=True)}
         database = super()._get_permissions
         sets = {kind: database(user_obj, None, kind) for kind in _KINDS}
         if generation is not None:
-            entry = {"generation": generation, **{kind: sorted(sets[kind]) for kind in _KINDS}}
+            entry = (generation, *(sorted(sets[kind]) for kind in _KINDS))
             try:
                 cache.set(key, entry, timeout=PERMISSION_CACHE_SECONDS)
             except Exception:
